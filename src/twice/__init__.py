@@ -1,0 +1,32 @@
+"""Helpers for the book *Deep Learning, Twice*: TensorFlow and PyTorch side by side.
+
+Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is imported only inside the
+functions that take a ``framework`` argument, when they are called.
+"""
+
+from . import references
+from ._frameworks import normalise_framework
+from .data import Digits, fixed_batches, load_digits, load_sample_images, to_layout
+from .determinism import seed_everything
+from .devices import EnvironmentReport, environment_report, gpu_available, on_colab, select_device
+from .plotting import FRAMEWORK_COLORS, plot_training_curves
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FRAMEWORK_COLORS",
+    "Digits",
+    "EnvironmentReport",
+    "environment_report",
+    "fixed_batches",
+    "gpu_available",
+    "load_digits",
+    "load_sample_images",
+    "normalise_framework",
+    "on_colab",
+    "plot_training_curves",
+    "references",
+    "seed_everything",
+    "select_device",
+    "to_layout",
+]
