@@ -63,7 +63,6 @@ def ensure_environment() -> None:
 def quiet_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
-    env.setdefault("MPLBACKEND", "Agg")
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
 

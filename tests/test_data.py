@@ -276,3 +276,23 @@ def test_bad_sizes_raise(argument: str, bad: object) -> None:
     kwargs[argument] = bad
     with pytest.raises(ValueError, match=rf"{argument} must be a positive integer, got {bad!r}$"):
         fixed_batches(**kwargs)  # type: ignore[arg-type]
+
+
+# --- known bugs (strict xfail: these start failing, as a reminder, once the bug is fixed) ----------------------
+
+
+@pytest.mark.xfail(strict=True, reason="bug: fixed_batches does not validate seed; None gives a new order every call")
+def test_fixed_batches_rejects_a_missing_seed() -> None:
+    with pytest.raises((TypeError, ValueError), match=r"seed"):
+        fixed_batches(10, 4, 1, seed=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.xfail(strict=True, reason="bug: fixed_batches does not validate seed; True is taken as 1")
+def test_fixed_batches_rejects_a_bool_seed() -> None:
+    with pytest.raises(TypeError, match=r"seed must be an integer"):
+        fixed_batches(10, 4, 1, seed=True)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: load_digits rejects NumPy float scalars such as np.float32(0.25)")
+def test_load_digits_accepts_a_numpy_float32_fraction() -> None:
+    assert len(load_digits(test_fraction=np.float32(0.25)).y_test) == 450  # type: ignore[arg-type]

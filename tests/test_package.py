@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.metadata
 import inspect
+import pkgutil
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -97,20 +100,44 @@ def _module_level_docstrings(module: object) -> dict[str, str]:
     return docs
 
 
+def _submodules() -> list[types.ModuleType]:
+    return [
+        importlib.import_module(f"twice.{info.name}") for info in pkgutil.iter_modules(twice.__path__)
+    ]
+
+
 @pytest.mark.parametrize("name", twice.__all__)
 def test_every_public_name_has_its_own_docstring(name: str) -> None:
     obj = getattr(twice, name)
-    if inspect.isclass(obj) or inspect.isroutine(obj):
+    if inspect.ismodule(obj):
+        assert obj.__doc__ and obj.__doc__.strip(), f"module {name} has no docstring"
+        assert obj.__name__ == f"twice.{name}"
+    elif inspect.isclass(obj) or inspect.isroutine(obj):
         doc = obj.__doc__
         assert doc and doc.strip(), f"{name} has no docstring"
         # Dataclasses without a docstring get a generated one, "Name(field: type, ...)"; that does not count.
         assert not doc.startswith(f"{name}("), f"{name} only has the generated dataclass docstring"
     else:
         # A constant such as a dict: its __doc__ is its type's, so look for an attribute docstring in the source.
-        defining = [m for m in (twice.plotting, twice.data, twice.devices, twice.determinism) if name in vars(m)]
-        assert defining, f"cannot find the module that defines {name}"
+        defining = [m for m in _submodules() if any(_assigns(stmt, name) for stmt in ast.parse(inspect.getsource(m)).body)]
+        assert len(defining) == 1, f"cannot find the one module that defines {name}: {defining}"
         docs = _module_level_docstrings(defining[0])
         assert docs.get(name, "").strip(), f"{name} has no attribute docstring in {defining[0].__name__}"
+
+
+def _assigns(stmt: ast.stmt, name: str) -> bool:
+    if isinstance(stmt, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+    return isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name
+
+
+def test_every_submodule_has_a_docstring() -> None:
+    modules = _submodules()
+    assert {m.__name__ for m in modules} >= {
+        "twice._frameworks", "twice.data", "twice.determinism", "twice.devices", "twice.plotting", "twice.references"
+    }
+    for module in modules:
+        assert module.__doc__ and module.__doc__.strip(), module.__name__
 
 
 def test_package_has_a_docstring_that_promises_lazy_imports() -> None:

@@ -1,0 +1,174 @@
+"""The book's shape: chapter pairs that mirror each other, executed notebooks, one repository address,
+and a strict build. (nbval re-executes the notebooks themselves; see conftest.py.)"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and not p.name.startswith("."))
+NOTEBOOKS = sorted(ROOT.glob("chapters/*/*.ipynb"))
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def headings(notebook: dict) -> list[tuple[int, str]]:
+    found = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        in_fence = False
+        for line in "".join(cell["source"]).splitlines():
+            if line.lstrip().startswith(("```", "~~~")):
+                in_fence = not in_fence
+            match = HEADING.match(line)
+            if match and not in_fence:
+                found.append((len(match.group(1)), match.group(2)))
+    return found
+
+
+def code_cells(notebook: dict) -> list[dict]:
+    return [c for c in notebook["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def tags(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def test_there_is_at_least_one_chapter() -> None:
+    assert CHAPTERS, "chapters/ holds no chapter"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_has_overview_and_both_notebooks(chapter: Path) -> None:
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+", chapter.name), f"{chapter.name}: expected NN_topic"
+    for name in ("index.md", "tensorflow.ipynb", "pytorch.ipynb"):
+        assert (chapter / name).is_file(), f"{chapter.name} lacks {name}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_notebook_headings_mirror_each_other(chapter: Path) -> None:
+    tf_headings = headings(load(chapter / "tensorflow.ipynb"))
+    pt_headings = headings(load(chapter / "pytorch.ipynb"))
+    # The titles name their framework; every other heading must be identical and in the same order.
+    assert tf_headings[0][0] == pt_headings[0][0] == 1
+    assert "TensorFlow" in tf_headings[0][1] and "PyTorch" in pt_headings[0][1]
+    assert tf_headings[1:] == pt_headings[1:]
+    titles = [text for _, text in tf_headings]
+    for required in ("Setup", "Summary", "Exercises"):
+        assert required in titles, f"{chapter.name}: no '{required}' section"
+    assert any(t.startswith("Parity") for t in titles), f"{chapter.name}: no parity section"
+
+
+def test_mirror_check_can_fail() -> None:
+    a = {"cells": [{"cell_type": "markdown", "source": ["# T\n", "## Setup\n", "```\n# not a heading\n```"]}]}
+    b = {"cells": [{"cell_type": "markdown", "source": ["# T\n", "## Set up\n"]}]}
+    assert headings(a) == [(1, "T"), (2, "Setup")]
+    assert headings(a) != headings(b)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_notebook_is_committed_executed_in_order_without_errors(path: Path) -> None:
+    notebook = load(path)
+    cells = code_cells(notebook)
+    counts = [c["execution_count"] for c in cells]
+    assert None not in counts, f"{path.name}: cells never executed: nbval could not compare them"
+    assert counts == list(range(1, len(cells) + 1)), f"{path.name}: re-run the notebook top to bottom"
+    for cell in cells:
+        errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+        assert not errors or "raises-exception" in tags(cell), f"{path.name}: a cell stored an error"
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_volatile_cell_is_followed_by_an_assertion(path: Path) -> None:
+    cells = code_cells(load(path))
+    for index, cell in enumerate(cells):
+        if "nbval-ignore-output" in tags(cell) or "".join(cell["source"]).startswith("# NBVAL_IGNORE_OUTPUT"):
+            following = "".join(cells[index + 1]["source"]) if index + 1 < len(cells) else ""
+            assert re.search(r"^\s*(assert |np\.testing\.assert)", following, re.MULTILINE), (
+                f"{path.name}: the volatile cell {index} is not followed by a cell that asserts its claim:\n"
+                + "".join(cell["source"])[:200]
+            )
+
+
+def repository_url() -> str:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_colab_cell_installs_the_helper_from_the_configured_repository(path: Path) -> None:
+    first = code_cells(load(path))[0]
+    source = "".join(first["source"])
+    assert {"remove-cell", "nbval-skip"} <= tags(first), "the Colab cell must be hidden and skipped by nbval"
+    assert f'REPOSITORY = "{repository_url()}"' in source, "run: python3 tasks.py set-repository URL"
+    assert '"google.colab" in sys.modules' in source
+
+
+def test_config_renders_committed_outputs_and_has_launch_buttons() -> None:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "off"  # quoted in YAML: a bare off would be False
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert config["launch_buttons"]["binderhub_url"]
+    assert config["repository"]["branch"] == "main"
+
+
+def test_toc_lists_every_chapter_page() -> None:
+    toc = (ROOT / "_toc.yml").read_text()
+    for chapter in CHAPTERS:
+        for page in ("index", "tensorflow", "pytorch"):
+            assert f"file: chapters/{chapter.name}/{page}\n" in toc, f"_toc.yml misses {chapter.name}/{page}"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = "python3 tasks.py test"
+    assert f"\n{command}\n" in readme
+    assert re.search(rf"^(exec )?{re.escape(command)}$", ci, re.MULTILINE)
+
+
+def test_set_repository_rewrites_config_and_notebooks(tmp_path: Path) -> None:
+    copy = tmp_path / "book"
+    (copy / "chapters").mkdir(parents=True)
+    shutil.copy(ROOT / "tasks.py", copy)
+    shutil.copy(ROOT / "_config.yml", copy)
+    shutil.copytree(CHAPTERS[0], copy / "chapters" / CHAPTERS[0].name)
+    url = "https://github.com/someone/fork-of-the-book"
+    result = subprocess.run([sys.executable, "tasks.py", "set-repository", url], cwd=copy, capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load((copy / "_config.yml").read_text())["repository"]["url"] == url
+    for path in (copy / "chapters").glob("*/*.ipynb"):
+        assert f'REPOSITORY = "{url}"' in "".join(code_cells(load(path))[0]["source"])
+    bad = subprocess.run([sys.executable, "tasks.py", "set-repository", "not a url"], cwd=copy, capture_output=True)
+    assert bad.returncode != 0 and b"https://github.com/<owner>/<repo>" in bad.stderr
+
+
+def test_strict_book_build(tmp_path: Path) -> None:
+    """The whole book builds with warnings as errors and missing references as warnings (-W -n)."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    html = tmp_path / "_build" / "html"
+    assert (html / "index.html").is_file()
+    for chapter in CHAPTERS:
+        for page in ("index", "tensorflow", "pytorch"):
+            assert (html / "chapters" / chapter.name / f"{page}.html").is_file()
+    page = (html / "chapters" / CHAPTERS[0].name / "tensorflow.html").read_text()
+    assert "colab.research.google.com" in page, "the Colab launch button is missing"
+    assert "REPOSITORY =" not in page, "the Colab install cell should be removed from the book"
