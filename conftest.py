@@ -9,7 +9,12 @@ that asserts the claim with a tolerance.
 
 from __future__ import annotations
 
-VOLATILE_OUTPUTS = ("stderr", "text/html", "application/javascript", "application/vnd.jupyter.widget-view+json")
+VOLATILE_OUTPUTS = (
+    "stderr",
+    "text/html",
+    "application/javascript",
+    "application/vnd.jupyter.widget-view+json",
+)
 
 
 def pytest_collectstart(collector):  # type: ignore[no-untyped-def]

@@ -36,7 +36,7 @@ CONFIG_URL = re.compile(r"^(  url: )(\S+)", re.MULTILINE)
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(a) for a in args), flush=True)
-    completed = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    completed = subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=False)
     if completed.returncode:
         sys.exit(completed.returncode)
 
@@ -98,7 +98,9 @@ def set_repository(url: str) -> None:
         for cell in nb["cells"]:
             source = "".join(cell["source"])
             if cell["cell_type"] == "code" and INSTALL_LINE.search(source):
-                cell["source"] = INSTALL_LINE.sub(lambda m: m.group(1) + url + m.group(3), source).splitlines(True)
+                cell["source"] = INSTALL_LINE.sub(lambda m: m.group(1) + url + m.group(3), source).splitlines(
+                    True
+                )
                 changed = True
         if changed:
             notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")

@@ -56,7 +56,9 @@ def test_pixels_are_raw_counts_divided_by_16(digits: Digits) -> None:
     assert set(np.unique(counts)) <= set(range(17))
 
 
-def test_split_is_exactly_sklearns_digits(digits: Digits, sklearn_digits: tuple[np.ndarray, np.ndarray]) -> None:
+def test_split_is_exactly_sklearns_digits(
+    digits: Digits, sklearn_digits: tuple[np.ndarray, np.ndarray]
+) -> None:
     images, labels = sklearn_digits
     full = Counter(_row_keys(images / 16.0, labels))
     train = Counter(_row_keys(digits.x_train, digits.y_train))
@@ -90,7 +92,8 @@ def test_a_different_seed_gives_a_different_split(digits: Digits) -> None:
 
 
 def test_numpy_integer_seed_is_the_same_as_int(digits: Digits) -> None:
-    np.testing.assert_array_equal(load_digits(seed=np.int64(0)).y_test, digits.y_test)
+    same = load_digits(seed=np.int64(0))  # type: ignore[arg-type]
+    np.testing.assert_array_equal(same.y_test, digits.y_test)
 
 
 @pytest.mark.parametrize(("fraction", "n_test"), [(0.1, 180), (0.5, 899), (0.2, 360)])
@@ -128,7 +131,9 @@ def test_test_fraction_that_is_not_a_number_raises(fraction: object, type_name: 
         load_digits(test_fraction=fraction)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("seed", "type_name"), [(1.5, "float"), ("0", "str"), (True, "bool"), (None, "NoneType")])
+@pytest.mark.parametrize(
+    ("seed", "type_name"), [(1.5, "float"), ("0", "str"), (True, "bool"), (None, "NoneType")]
+)
 def test_non_integer_seed_raises(seed: object, type_name: str) -> None:
     with pytest.raises(TypeError, match=rf"seed must be an integer, got {type_name}$"):
         load_digits(seed=seed)  # type: ignore[arg-type]
@@ -136,8 +141,7 @@ def test_non_integer_seed_raises(seed: object, type_name: str) -> None:
 
 @pytest.mark.parametrize("seed", [-1, 2**32])
 def test_out_of_range_seed_raises_value_error(seed: int) -> None:
-    # Not checked by twice itself: scikit-learn rejects it (InvalidParameterError is a ValueError).
-    with pytest.raises(ValueError, match=r"random_state"):
+    with pytest.raises(ValueError, match=r"seed must lie in \[0, 2\*\*32\)"):
         load_digits(seed=seed)
 
 
@@ -150,7 +154,8 @@ def stack() -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    ("layout", "shape"), [("NHW", (2, 3, 4)), ("flat", (2, 12)), ("NHWC", (2, 3, 4, 1)), ("NCHW", (2, 1, 3, 4))]
+    ("layout", "shape"),
+    [("NHW", (2, 3, 4)), ("flat", (2, 12)), ("NHWC", (2, 3, 4, 1)), ("NCHW", (2, 1, 3, 4))],
 )
 def test_to_layout_shapes(stack: np.ndarray, layout: str, shape: tuple[int, ...]) -> None:
     out = to_layout(stack, layout)
@@ -182,7 +187,7 @@ def test_nhw_returns_the_images_unchanged(stack: np.ndarray) -> None:
 
 
 def test_to_layout_accepts_nested_lists() -> None:
-    out = to_layout([[[1, 2], [3, 4]]], "flat")
+    out = to_layout([[[1, 2], [3, 4]]], "flat")  # type: ignore[arg-type]
     np.testing.assert_array_equal(out, [[1, 2, 3, 4]])
 
 
@@ -194,7 +199,9 @@ def test_to_layout_on_digits(digits: Digits) -> None:
 
 @pytest.mark.parametrize("layout", ["nhwc", "NWHC", "CHW", "", "Flat", None])
 def test_to_layout_rejects_unknown_layouts(stack: np.ndarray, layout: object) -> None:
-    with pytest.raises(ValueError, match=rf"unknown layout {layout!r}: expected one of NHW, flat, NHWC, NCHW"):
+    with pytest.raises(
+        ValueError, match=rf"unknown layout {layout!r}: expected one of NHW, flat, NHWC, NCHW"
+    ):
         to_layout(stack, layout)  # type: ignore[arg-type]
 
 
@@ -232,7 +239,9 @@ def test_each_epoch_is_a_permutation_cut_into_batches() -> None:
     assert not np.array_equal(np.concatenate(batches[0:3]), np.concatenate(batches[3:6]))
 
 
-@pytest.mark.parametrize(("n", "size", "sizes"), [(12, 4, [4, 4, 4]), (5, 5, [5]), (3, 10, [3]), (7, 1, [1] * 7)])
+@pytest.mark.parametrize(
+    ("n", "size", "sizes"), [(12, 4, [4, 4, 4]), (5, 5, [5]), (3, 10, [3]), (7, 1, [1] * 7)]
+)
 def test_batch_sizes(n: int, size: int, sizes: list[int]) -> None:
     batches = fixed_batches(n, size, epochs=2)
     assert [len(b) for b in batches] == sizes * 2
@@ -265,7 +274,7 @@ def test_batches_follow_numpy_default_rng() -> None:
 
 
 def test_numpy_integers_are_accepted() -> None:
-    batches = fixed_batches(np.int64(6), np.int32(4), np.int16(1))
+    batches = fixed_batches(np.int64(6), np.int32(4), np.int16(1))  # type: ignore[arg-type]
     assert [len(b) for b in batches] == [4, 2]
 
 
@@ -278,21 +287,18 @@ def test_bad_sizes_raise(argument: str, bad: object) -> None:
         fixed_batches(**kwargs)  # type: ignore[arg-type]
 
 
-# --- known bugs (strict xfail: these start failing, as a reminder, once the bug is fixed) ----------------------
+# --- regressions: bugs found by review, fixed -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: fixed_batches does not validate seed; None gives a new order every call")
 def test_fixed_batches_rejects_a_missing_seed() -> None:
     with pytest.raises((TypeError, ValueError), match=r"seed"):
         fixed_batches(10, 4, 1, seed=None)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: fixed_batches does not validate seed; True is taken as 1")
 def test_fixed_batches_rejects_a_bool_seed() -> None:
     with pytest.raises(TypeError, match=r"seed must be an integer"):
         fixed_batches(10, 4, 1, seed=True)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: load_digits rejects NumPy float scalars such as np.float32(0.25)")
 def test_load_digits_accepts_a_numpy_float32_fraction() -> None:
     assert len(load_digits(test_fraction=np.float32(0.25)).y_test) == 450  # type: ignore[arg-type]

@@ -133,7 +133,9 @@ def test_torch_turns_on_deterministic_algorithms(torch_deterministic_reset: Any)
     assert torch.backends.cudnn.benchmark is False
 
 
-def test_torch_sets_cublas_workspace_config(torch_deterministic_reset: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_torch_sets_cublas_workspace_config(
+    torch_deterministic_reset: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
     seed_everything(0, "torch")
     assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
@@ -212,7 +214,14 @@ def test_tf_turns_on_op_determinism(tf_determinism_reset: Any) -> None:
 
 @pytest.mark.parametrize(
     ("seed", "type_name"),
-    [(True, "bool"), (False, "bool"), (1.0, "float"), (np.float64(3), "float64"), ("1", "str"), (None, "NoneType")],
+    [
+        (True, "bool"),
+        (False, "bool"),
+        (1.0, "float"),
+        (np.float64(3), "float64"),
+        ("1", "str"),
+        (None, "NoneType"),
+    ],
 )
 def test_non_integer_seeds_raise_type_error(seed: object, type_name: str) -> None:
     with pytest.raises(TypeError, match=rf"seed must be an integer, got {type_name}$"):
@@ -236,13 +245,14 @@ def test_bad_seed_is_rejected_whatever_the_framework(framework: str) -> None:
 def test_unknown_framework_raises_and_seeds_nothing() -> None:
     random.seed(31)
     np.random.seed(31)
-    py_state, np_state = random.getstate(), np.random.get_state()
+    py_state = random.getstate()
+    np_state: Any = np.random.get_state()
     with pytest.raises(ValueError, match=r"unknown framework 'jax'"):
         seed_everything(0, "jax")
     with pytest.raises(TypeError, match=r"framework must be a string .* got int"):
         seed_everything(0, 1)  # type: ignore[arg-type]
     # The framework is validated before Python and NumPy are reseeded: a failed call changes nothing.
     assert random.getstate() == py_state
-    after = np.random.get_state()
+    after: Any = np.random.get_state()
     np.testing.assert_array_equal(after[1], np_state[1])
     assert after[2] == np_state[2]

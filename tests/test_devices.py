@@ -75,7 +75,9 @@ def fake_tf_gpu(tf: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     real = tf.config.list_physical_devices
     fake_gpu = object()
     monkeypatch.setattr(
-        tf.config, "list_physical_devices", lambda device_type=None: [fake_gpu] if device_type == "GPU" else real(device_type)
+        tf.config,
+        "list_physical_devices",
+        lambda device_type=None: [fake_gpu] if device_type == "GPU" else real(device_type),
     )
     monkeypatch.setattr(
         tf.config.experimental,
@@ -147,7 +149,9 @@ def test_prefer_gpu_without_gpu_raises_pointing_to_colab_runtime_torch(torch: An
 
 @needs_no_tf_gpu
 def test_prefer_gpu_without_gpu_raises_pointing_to_colab_runtime_tf(tf: Any) -> None:
-    with pytest.raises(RuntimeError, match=r"prefer='gpu' but tensorflow sees no GPU; on Colab choose Runtime"):
+    with pytest.raises(
+        RuntimeError, match=r"prefer='gpu' but tensorflow sees no GPU; on Colab choose Runtime"
+    ):
         select_device("tf", prefer="gpu")
 
 
@@ -229,7 +233,7 @@ def test_environment_report_torch(torch: Any, not_colab: None, alias: str) -> No
     report = environment_report(alias)
     assert report.framework == "pytorch"
     assert report.framework_version == torch.__version__
-    assert report.device == str(select_device("torch"))
+    assert report.device.startswith(str(select_device("torch")))
     assert report.threads == f"intra-op {torch.get_num_threads()}, inter-op {torch.get_num_interop_threads()}"
     assert report.colab is False
     _check_common_fields(report)
@@ -251,6 +255,16 @@ def test_environment_report_tf(tf: Any, not_colab: None, alias: str) -> None:
 @needs_no_torch_gpu
 def test_environment_report_device_is_plain_cpu_without_gpu(torch: Any) -> None:
     assert environment_report("torch").device == "cpu"
+
+
+@needs_torch_gpu
+def test_environment_report_names_the_torch_gpu(torch: Any) -> None:
+    assert environment_report("torch").device == f"cuda ({torch.cuda.get_device_name(0)})"
+
+
+@needs_tf_gpu
+def test_environment_report_names_the_tf_gpu(tf: Any) -> None:
+    assert environment_report("tf").device.startswith("/GPU:0 (")
 
 
 @needs_no_tf_gpu

@@ -66,7 +66,9 @@ def test_non_strings_raise_type_error_naming_the_type(bad: object, type_name: st
 
 @pytest.mark.parametrize("bad", ["jax", "", "   ", "tensor flow", "torchvision", "t f", "mxnet"])
 def test_unknown_names_raise_value_error_listing_the_accepted_spellings(bad: str) -> None:
-    with pytest.raises(ValueError, match=r"unknown framework .*expected 'tensorflow' \(or 'tf', 'keras'\)") as info:
+    with pytest.raises(
+        ValueError, match=r"unknown framework .*expected 'tensorflow' \(or 'tf', 'keras'\)"
+    ) as info:
         normalise_framework(bad)
     # The message repeats what the caller passed, verbatim (repr), so a typo is visible.
     assert repr(bad) in str(info.value)

@@ -21,7 +21,11 @@ import twice
 def _run_python(code: str) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh interpreter (this test session may already have imported the frameworks)."""
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", textwrap.dedent(code)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -75,7 +79,7 @@ def test_all_names_exist_and_are_unique() -> None:
 
 def test_star_import_gives_exactly_all() -> None:
     namespace: dict[str, object] = {}
-    exec("from twice import *", namespace)
+    exec("from twice import *", namespace)  # noqa: S102 (a constant string)
     assert set(namespace) - {"__builtins__"} == set(twice.__all__)
 
 
@@ -101,9 +105,7 @@ def _module_level_docstrings(module: object) -> dict[str, str]:
 
 
 def _submodules() -> list[types.ModuleType]:
-    return [
-        importlib.import_module(f"twice.{info.name}") for info in pkgutil.iter_modules(twice.__path__)
-    ]
+    return [importlib.import_module(f"twice.{info.name}") for info in pkgutil.iter_modules(twice.__path__)]
 
 
 @pytest.mark.parametrize("name", twice.__all__)
@@ -119,7 +121,11 @@ def test_every_public_name_has_its_own_docstring(name: str) -> None:
         assert not doc.startswith(f"{name}("), f"{name} only has the generated dataclass docstring"
     else:
         # A constant such as a dict: its __doc__ is its type's, so look for an attribute docstring in the source.
-        defining = [m for m in _submodules() if any(_assigns(stmt, name) for stmt in ast.parse(inspect.getsource(m)).body)]
+        defining = [
+            m
+            for m in _submodules()
+            if any(_assigns(stmt, name) for stmt in ast.parse(inspect.getsource(m)).body)
+        ]
         assert len(defining) == 1, f"cannot find the one module that defines {name}: {defining}"
         docs = _module_level_docstrings(defining[0])
         assert docs.get(name, "").strip(), f"{name} has no attribute docstring in {defining[0].__name__}"
@@ -134,7 +140,12 @@ def _assigns(stmt: ast.stmt, name: str) -> bool:
 def test_every_submodule_has_a_docstring() -> None:
     modules = _submodules()
     assert {m.__name__ for m in modules} >= {
-        "twice._frameworks", "twice.data", "twice.determinism", "twice.devices", "twice.plotting", "twice.references"
+        "twice._frameworks",
+        "twice.data",
+        "twice.determinism",
+        "twice.devices",
+        "twice.plotting",
+        "twice.references",
     }
     for module in modules:
         assert module.__doc__ and module.__doc__.strip(), module.__name__

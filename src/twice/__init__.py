@@ -4,11 +4,12 @@ Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is impor
 functions that take a ``framework`` argument, when they are called.
 """
 
-from . import references
+from . import convert, convolution, download, references
 from ._frameworks import normalise_framework
 from .data import Digits, fixed_batches, load_digits, load_sample_images, to_layout
 from .determinism import seed_everything
 from .devices import EnvironmentReport, environment_report, gpu_available, on_colab, select_device
+from .download import DownloadError, load_mnist
 from .plotting import FRAMEWORK_COLORS, plot_training_curves
 
 __version__ = "0.1.0"
@@ -16,11 +17,16 @@ __version__ = "0.1.0"
 __all__ = [
     "FRAMEWORK_COLORS",
     "Digits",
+    "DownloadError",
     "EnvironmentReport",
+    "convert",
+    "convolution",
+    "download",
     "environment_report",
     "fixed_batches",
     "gpu_available",
     "load_digits",
+    "load_mnist",
     "load_sample_images",
     "normalise_framework",
     "on_colab",

@@ -26,7 +26,9 @@ def normalise_framework(name: object) -> Framework:
         ValueError: if ``name`` is not one of the accepted spellings.
     """
     if not isinstance(name, str):
-        raise TypeError(f"framework must be a string such as 'tensorflow' or 'pytorch', got {type(name).__name__}")
+        raise TypeError(
+            f"framework must be a string such as 'tensorflow' or 'pytorch', got {type(name).__name__}"
+        )
     try:
         return _ALIASES[name.strip().lower()]
     except KeyError:

@@ -6,10 +6,13 @@ the book's design notes). Nothing here downloads anything.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .determinism import check_seed
 
 LAYOUTS = ("NHW", "flat", "NHWC", "NCHW")
 """Layouts that :func:`to_layout` accepts for a stack of grey images of shape ``(N, H, W)``."""
@@ -41,24 +44,28 @@ def to_layout(images: np.ndarray, layout: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Digits:
-    """The digits data set, split once and for all into a training and a test part.
+    """A handwritten-digits data set, split once and for all into a training and a test part.
 
     Attributes:
-        x_train, x_test: grey images, ``float32`` of shape ``(N, 8, 8)`` with values in ``[0, 1]``
-            (the raw pixel counts 0..16 divided by 16).
+        x_train, x_test: grey images, ``float32`` of shape ``(N, H, W)`` with values in ``[0, 1]``
+            (scikit-learn's digits: 8×8, the raw pixel counts 0..16 divided by 16; MNIST: 28×28, 0..255 / 255).
         y_train, y_test: labels, ``int64`` of shape ``(N,)`` with values ``0..9``.
-        seed, test_fraction: how the split was made.
+        seed, test_fraction: how the split was made (``None`` for a data set with an official split).
     """
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    seed: int
-    test_fraction: float
+    seed: int | None
+    test_fraction: float | None
 
     num_classes: int = 10
-    image_shape: tuple[int, int] = (8, 8)
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        """``(H, W)`` of one image."""
+        return (int(self.x_train.shape[1]), int(self.x_train.shape[2]))
 
     def train(self, layout: str = "NHW") -> tuple[np.ndarray, np.ndarray]:
         """Training images in ``layout`` (see :func:`to_layout`) and their labels."""
@@ -82,25 +89,24 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Digits:
     give the same split, on every machine. With the defaults: 1,347 training and 450 test images.
 
     Raises:
-        ValueError: if ``test_fraction`` is not strictly between 0 and 1.
-        TypeError: if ``seed`` is not an integer.
+        TypeError: if ``test_fraction`` is not a number or ``seed`` is not an integer.
+        ValueError: if ``test_fraction`` is not strictly between 0 and 1 or ``seed`` not in ``[0, 2**32)``.
     """
     from sklearn.datasets import load_digits as _sk_load_digits
     from sklearn.model_selection import train_test_split
 
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
         raise TypeError(f"test_fraction must be a number, got {type(test_fraction).__name__}")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    seed = check_seed(seed)
     bunch = _sk_load_digits()
     images = (bunch.images / 16.0).astype(np.float32)
     labels = bunch.target.astype(np.int64)
     x_train, x_test, y_train, y_test = train_test_split(
-        images, labels, test_size=test_fraction, stratify=labels, random_state=int(seed)
+        images, labels, test_size=float(test_fraction), stratify=labels, random_state=seed
     )
-    return Digits(x_train, y_train, x_test, y_test, seed=int(seed), test_fraction=float(test_fraction))
+    return Digits(x_train, y_train, x_test, y_test, seed=seed, test_fraction=float(test_fraction))
 
 
 def load_sample_images() -> dict[str, np.ndarray]:
@@ -121,8 +127,10 @@ def fixed_batches(num_examples: int, batch_size: int, epochs: int, seed: int = 0
     their own shuffling cannot promise. The last batch of an epoch may be smaller (nothing is dropped).
 
     Raises:
-        ValueError: if a size or count is not a positive integer.
+        ValueError: if a size or count is not a positive integer, or the seed is out of range.
+        TypeError: if the seed is not an integer (``None`` would give a different order on every call).
     """
+    seed = check_seed(seed)
     for label, value in (("num_examples", num_examples), ("batch_size", batch_size), ("epochs", epochs)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{label} must be a positive integer, got {value!r}")

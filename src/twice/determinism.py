@@ -16,7 +16,8 @@ import numpy as np
 from ._frameworks import normalise_framework
 
 
-def _check_seed(seed: object) -> int:
+def check_seed(seed: object) -> int:
+    """Return ``seed`` as an ``int`` if it is an integer in ``[0, 2**32)``; raise TypeError/ValueError otherwise."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     if not 0 <= int(seed) < 2**32:
@@ -40,7 +41,7 @@ def seed_everything(seed: int, framework: str | None = None) -> None:
     Raises:
         TypeError, ValueError: for a seed that is not an integer in range or an unknown framework.
     """
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     name = None if framework is None else normalise_framework(framework)
     random.seed(seed)
     np.random.seed(seed)

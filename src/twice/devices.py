@@ -21,9 +21,9 @@ def on_colab() -> bool:
 
 
 def _check_preference(prefer: object) -> Preference:
-    if prefer not in ("auto", "cpu", "gpu"):
-        raise ValueError(f"prefer must be 'auto', 'cpu' or 'gpu', got {prefer!r}")
-    return prefer  # type: ignore[return-value]
+    if prefer == "auto" or prefer == "cpu" or prefer == "gpu":
+        return prefer
+    raise ValueError(f"prefer must be 'auto', 'cpu' or 'gpu', got {prefer!r}")
 
 
 def gpu_available(framework: str) -> bool:

@@ -10,9 +10,12 @@ stores the transpose, ``(out, in)``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
+
+from .determinism import check_seed
 
 Params = list[tuple[np.ndarray, np.ndarray]]
 """An MLP's parameters: one ``(kernel (in, out), bias (out,))`` pair per dense layer."""
@@ -24,11 +27,15 @@ def _check_logits_labels(logits: np.ndarray, labels: np.ndarray) -> tuple[np.nda
     if logits.ndim != 2:
         raise ValueError(f"logits must have shape (batch, classes), got {logits.shape}")
     if labels.shape != (logits.shape[0],):
-        raise ValueError(f"labels must have shape ({logits.shape[0]},) to match the logits, got {labels.shape}")
+        raise ValueError(
+            f"labels must have shape ({logits.shape[0]},) to match the logits, got {labels.shape}"
+        )
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
-        raise ValueError(f"labels must lie in [0, {logits.shape[1]}), got values {labels.min()}..{labels.max()}")
+        raise ValueError(
+            f"labels must lie in [0, {logits.shape[1]}), got values {labels.min()}..{labels.max()}"
+        )
     return logits, labels.astype(np.int64)
 
 
@@ -37,7 +44,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     z = np.asarray(logits, dtype=np.float64)
     z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    probabilities: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return probabilities
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -62,14 +70,18 @@ def init_mlp(sizes: Sequence[int], seed: int = 0) -> Params:
     ``sizes=(64, 32, 10)`` gives two layers: 64→32 and 32→10. Arrays are ``float32``; kernels ``(in, out)``.
 
     Raises:
-        ValueError: for fewer than two sizes or a size that is not a positive integer.
+        ValueError: for fewer than two sizes or a size that is not a positive integer, or a seed out of range.
+        TypeError: for a seed that is not an integer.
     """
+    seed = check_seed(seed)
     sizes = list(sizes)
-    if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
+    if len(sizes) < 2 or any(
+        isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes
+    ):
         raise ValueError(f"sizes must be at least two positive integers, got {sizes}")
     rng = np.random.default_rng(seed)
     params: Params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32)
         params.append((kernel, np.zeros(fan_out, dtype=np.float32)))
@@ -144,5 +156,7 @@ def train_mlp_sgd(
     losses = np.empty(len(batches))
     for step, index in enumerate(batches):
         losses[step], grads = mlp_loss_and_grads(current, x[index], y[index])
-        current = [(k - learning_rate * gk, b - learning_rate * gb) for (k, b), (gk, gb) in zip(current, grads)]
+        current = [
+            (k - learning_rate * gk, b - learning_rate * gb) for (k, b), (gk, gb) in zip(current, grads)
+        ]
     return losses, current

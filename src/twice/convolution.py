@@ -1,0 +1,381 @@
+"""NumPy reference implementations of 2-D convolution and pooling, in both frameworks' layouts.
+
+What both frameworks call "convolution" is cross-correlation: the kernel is *not* flipped,
+
+    y[n, o, i, j] = b[o] + sum_{c, u, v} xpad[n, c, i*sh + u, j*sw + v] * w[o, c, u, v].
+
+The two frameworks differ in three ways that this module makes explicit:
+
+* Layout. PyTorch stores images as ``(N, C, H, W)`` and kernels as ``(O, C, kh, kw)`` ("NCHW", "OIHW");
+  Keras stores images as ``(N, H, W, C)`` and kernels as ``(kh, kw, C, O)`` ("NHWC", "HWIO"). Every
+  function here takes ``layout="NCHW"`` or ``layout="NHWC"`` and expects the matching kernel layout.
+* Padding. PyTorch pads symmetrically by an integer count per side. TensorFlow's ``"same"`` pads so that
+  the output has ``ceil(size / stride)`` elements, and when the total padding is odd it puts the extra
+  pixel at the bottom/right (:func:`same_padding`). With stride 2 on an even size, ``"same"`` pads
+  ``(0, 1)``, which no symmetric integer padding can reproduce: PyTorch's ``padding=1`` gives the same
+  *shape* but a window grid shifted by one pixel.
+* Average pooling over padding. PyTorch's ``avg_pool2d`` divides by the full window size by default
+  (``count_include_pad=True``), so padded zeros pull averages at the border down; TensorFlow's ``"same"``
+  average pooling divides by the number of real input cells in the window.
+
+All computation is in float64; output sizes are rounded down (both frameworks' default, ``ceil_mode=False``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+LAYOUTS = ("NCHW", "NHWC")
+"""Image layouts that :func:`conv2d` and the pooling functions accept (PyTorch's and Keras' defaults)."""
+
+PADDING_MODES = ("valid", "same")
+"""Padding strings accepted (case-insensitively, since ``tf.nn`` spells them ``"VALID"`` and ``"SAME"``)."""
+
+IntPair = int | tuple[int, int]
+"""A size given once for both spatial axes or as ``(height, width)``."""
+
+Padding = int | tuple[int, int] | str
+"""An integer count per side (PyTorch style), ``(ph, pw)``, ``"valid"`` or ``"same"`` (TensorFlow style)."""
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Argument checking
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    # bool is a subclass of int; True as a stride or a size is a bug, not a 1.
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{name} must be {kind}, got {value}")
+    return int(value)
+
+
+def _pair(value: object, name: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, as ``(height, width)``, each at least ``minimum``."""
+    if _is_int(value):
+        v = _check_int(value, name, minimum)
+        return (v, v)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an integer or a pair (height, width), got {value!r}")
+        return (_check_int(value[0], name, minimum), _check_int(value[1], name, minimum))
+    raise TypeError(
+        f"{name} must be an integer or a pair (height, width) of integers, got {type(value).__name__}"
+    )
+
+
+def _padding_mode(padding: str) -> str:
+    mode = padding.strip().lower()
+    if mode not in PADDING_MODES:
+        raise ValueError(
+            f"unknown padding {padding!r}: expected 'valid', 'same', a non-negative integer or a pair of them"
+        )
+    return mode
+
+
+def _check_layout(layout: object) -> str:
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
+    return str(layout)
+
+
+def _to_nhwc(x: np.ndarray, layout: str, name: str = "x") -> np.ndarray:
+    """A 4-D float64 batch of images in ``layout``, returned as ``(N, H, W, C)``."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 4:
+        expected = "(N, C, H, W)" if layout == "NCHW" else "(N, H, W, C)"
+        raise ValueError(
+            f"{name} must be a 4-D batch of images {expected} for layout {layout!r}, got {x.shape}"
+        )
+    return x.transpose(0, 2, 3, 1) if layout == "NCHW" else x
+
+
+def _from_nhwc(y: np.ndarray, layout: str) -> np.ndarray:
+    return np.ascontiguousarray(y.transpose(0, 3, 1, 2) if layout == "NCHW" else y)
+
+
+def _resolve_padding(
+    padding: Padding, size: tuple[int, int], window: tuple[int, int], stride: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``((top, bottom), (left, right))`` padding for an ``(H, W)`` input, checked to leave an output."""
+    if isinstance(padding, str):
+        mode = _padding_mode(padding)
+        if mode == "same":
+            pads = tuple(same_padding(n, k, s) for n, k, s in zip(size, window, stride))
+        else:
+            pads = ((0, 0), (0, 0))
+    else:
+        ph, pw = _pair(padding, "padding", minimum=0)
+        pads = ((ph, ph), (pw, pw))
+    for axis, n, k, (before, after) in zip(("height", "width"), size, window, pads):
+        if n + before + after < k:
+            raise ValueError(
+                f"the window ({k}) is larger than the padded input along the {axis} "
+                f"({n} + {before} + {after} = {n + before + after}): the output would be empty"
+            )
+    return pads  # type: ignore[return-value]
+
+
+def _windows(xpad: np.ndarray, u: int, v: int, out: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    """The input cells at window offset ``(u, v)`` for every output position: ``(N, H', W', C)`` (a view)."""
+    (ho, wo), (sh, sw) = out, stride
+    return xpad[:, u : u + sh * (ho - 1) + 1 : sh, v : v + sw * (wo - 1) + 1 : sw, :]
+
+
+def _out_size(padded: tuple[int, int], window: tuple[int, int], stride: tuple[int, int]) -> tuple[int, int]:
+    # Floor, as both frameworks do by default (ceil_mode=False): a window that would run off the padded
+    # input is dropped, not completed with padding.
+    return ((padded[0] - window[0]) // stride[0] + 1, (padded[1] - window[1]) // stride[1] + 1)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Output sizes and padding
+# ----------------------------------------------------------------------------------------------------------
+
+
+def conv_output_size(
+    size: int, kernel: int, stride: int = 1, padding: int | str = 0, dilation: int = 1
+) -> int:
+    """Output length along one axis of a convolution or pooling window.
+
+    * Integer ``padding`` p, added on *both* sides (PyTorch style):
+      ``floor((size + 2p - dilation*(kernel - 1) - 1) / stride) + 1``.
+    * ``"valid"``: the same with p = 0.
+    * ``"same"`` (TensorFlow's rule): ``ceil(size / stride)``, whatever the kernel; the padding that
+      achieves it is :func:`same_padding`.
+
+    Raises:
+        TypeError: if a size, stride, dilation or padding is not an integer (or a padding string).
+        ValueError: for a size, kernel, stride or dilation that is not positive, a negative padding, an
+            unknown padding string, or a kernel larger than the padded input (an output shorter than 1).
+    """
+    size = _check_int(size, "size", 1)
+    kernel = _check_int(kernel, "kernel", 1)
+    stride = _check_int(stride, "stride", 1)
+    dilation = _check_int(dilation, "dilation", 1)
+    if isinstance(padding, str):
+        if _padding_mode(padding) == "same":
+            return math.ceil(size / stride)
+        pad = 0
+    else:
+        pad = _check_int(padding, "padding", 0)
+    effective = dilation * (kernel - 1) + 1
+    if size + 2 * pad < effective:
+        raise ValueError(
+            f"the kernel (effective size {effective}) is larger than the padded input "
+            f"({size} + 2*{pad} = {size + 2 * pad}): the output would be empty"
+        )
+    return (size + 2 * pad - effective) // stride + 1
+
+
+def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's ``"same"`` padding ``(before, after)`` along one axis.
+
+    ``total = max((ceil(size/stride) - 1)*stride + effective_kernel - size, 0)`` with
+    ``effective_kernel = dilation*(kernel - 1) + 1``; ``before = total // 2``, ``after = total - before``.
+    When the total is odd the extra pixel goes *after* (bottom/right). Example: size 8, kernel 3, stride 2
+    gives ``(0, 1)``; PyTorch's symmetric ``padding=1`` gives the same output size (4) from ``(1, 1)``, so its
+    windows sit one pixel up/left of TensorFlow's.
+
+    Raises:
+        TypeError: if an argument is not an integer.
+        ValueError: if an argument is not positive.
+    """
+    size = _check_int(size, "size", 1)
+    kernel = _check_int(kernel, "kernel", 1)
+    stride = _check_int(stride, "stride", 1)
+    dilation = _check_int(dilation, "dilation", 1)
+    effective = dilation * (kernel - 1) + 1
+    total = max((math.ceil(size / stride) - 1) * stride + effective - size, 0)
+    return (total // 2, total - total // 2)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Convolution
+# ----------------------------------------------------------------------------------------------------------
+
+
+def conv2d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    layout: str = "NCHW",
+) -> np.ndarray:
+    """2-D cross-correlation with several input and output channels (what both frameworks call conv2d).
+
+    ``y[n, o, i, j] = b[o] + sum_{c, u, v} xpad[n, c, i*sh + u, j*sw + v] * w[o, c, u, v]``; the kernel is
+    not flipped.
+
+    Layouts:
+        ``"NCHW"`` (PyTorch): ``x`` is ``(N, C, H, W)``, ``kernel`` ``(O, C, kh, kw)``, output ``(N, O, H', W')``.
+        ``"NHWC"`` (Keras): ``x`` is ``(N, H, W, C)``, ``kernel`` ``(kh, kw, C, O)`` (HWIO), output
+        ``(N, H', W', O)``.
+
+    Args:
+        bias: ``(O,)`` or ``None`` for no bias.
+        stride: an integer or ``(sh, sw)``.
+        padding: an integer or ``(ph, pw)`` of zeros added on both sides (PyTorch style), ``"valid"`` (none)
+            or ``"same"`` (TensorFlow's rule, :func:`same_padding`, possibly one more pixel bottom/right).
+
+    Returns:
+        float64 array; ``H' = conv_output_size(H, kh, sh, padding)`` and likewise for ``W'``.
+
+    Raises:
+        TypeError: for a stride or padding of the wrong type.
+        ValueError: for arrays of the wrong number of dimensions, input channels that disagree between ``x``
+            and ``kernel``, a bias that is not ``(O,)``, an unknown layout or padding string, a negative
+            padding, a stride that is not positive, or a kernel larger than the padded input.
+    """
+    layout = _check_layout(layout)
+    x = _to_nhwc(x, layout)
+    w = np.asarray(kernel, dtype=np.float64)
+    if w.ndim != 4:
+        expected = "(O, C, kh, kw)" if layout == "NCHW" else "(kh, kw, C, O)"
+        raise ValueError(f"kernel must be 4-D {expected} for layout {layout!r}, got {w.shape}")
+    # Work in NHWC with an HWIO kernel: then each kernel offset (u, v) is one matrix product
+    # (N, H', W', C) @ (C, O), which BLAS does fast.
+    if layout == "NCHW":
+        w = w.transpose(2, 3, 1, 0)
+    kh, kw, c_in, c_out = w.shape
+    if x.shape[3] != c_in:
+        raise ValueError(
+            f"x has {x.shape[3]} input channels but the kernel expects {c_in} "
+            f"(layout {layout!r}: x {'(N, C, H, W)' if layout == 'NCHW' else '(N, H, W, C)'}, "
+            f"kernel {'(O, C, kh, kw)' if layout == 'NCHW' else '(kh, kw, C, O)'})"
+        )
+    b = None
+    if bias is not None:
+        b = np.asarray(bias, dtype=np.float64)
+        if b.shape != (c_out,):
+            raise ValueError(f"bias must have shape ({c_out},), one value per output channel, got {b.shape}")
+    strides = _pair(stride, "stride", minimum=1)
+    (top, bottom), (left, right) = _resolve_padding(padding, x.shape[1:3], (kh, kw), strides)
+    xpad = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    out = _out_size(xpad.shape[1:3], (kh, kw), strides)
+    y = np.zeros((x.shape[0], *out, c_out))
+    for u in range(kh):
+        for v in range(kw):
+            y += _windows(xpad, u, v, out, strides) @ w[u, v]
+    if b is not None:
+        y += b
+    return _from_nhwc(y, layout)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Pooling
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _pool_setup(
+    x: np.ndarray, pool_size: IntPair, stride: IntPair | None, padding: Padding, layout: str
+) -> tuple[np.ndarray, str, tuple[int, int], tuple[int, int], tuple[tuple[int, int], tuple[int, int]], bool]:
+    layout = _check_layout(layout)
+    x = _to_nhwc(x, layout)
+    window = _pair(pool_size, "pool_size", minimum=1)
+    # Both frameworks default the stride to the pool size (non-overlapping windows).
+    strides = window if stride is None else _pair(stride, "stride", minimum=1)
+    pads = _resolve_padding(padding, x.shape[1:3], window, strides)
+    is_same = isinstance(padding, str) and _padding_mode(padding) == "same"
+    if not isinstance(padding, str):
+        # PyTorch's rule; more padding would allow windows that see nothing but padding (a max of -inf,
+        # an average of 0/0).
+        for axis, k, (p, _) in zip(("height", "width"), window, pads):
+            if p > k // 2:
+                raise ValueError(
+                    f"padding along the {axis} ({p}) must be at most half the pool size ({k} // 2 = {k // 2})"
+                )
+    return x, layout, window, strides, pads, is_same
+
+
+def max_pool2d(
+    x: np.ndarray,
+    pool_size: IntPair = 2,
+    stride: IntPair | None = None,
+    padding: Padding = "valid",
+    layout: str = "NCHW",
+) -> np.ndarray:
+    """2-D max pooling, channel by channel: the maximum over each ``pool_size`` window.
+
+    ``x`` is ``(N, C, H, W)`` for ``layout="NCHW"`` (PyTorch) or ``(N, H, W, C)`` for ``"NHWC"`` (Keras); the
+    output has the same layout with ``H' = conv_output_size(H, ph, sh, padding)`` (floor, like both
+    frameworks' default).
+
+    Args:
+        pool_size: an integer or ``(ph, pw)``.
+        stride: an integer or ``(sh, sw)``; ``None`` means ``pool_size`` (both frameworks' default).
+        padding: ``"valid"``, ``"same"`` (TensorFlow's rule) or an integer / pair added on both sides
+            (PyTorch style, at most half the pool size). Padded cells never win: they count as ``-inf``.
+
+    Raises:
+        TypeError: for a size, stride or padding of the wrong type.
+        ValueError: for an input that is not 4-D, an unknown layout or padding string, a negative padding
+            or one larger than half the pool size, a size or stride that is not positive, or a window larger
+            than the padded input.
+    """
+    x, layout, window, strides, ((top, bottom), (left, right)), _ = _pool_setup(
+        x, pool_size, stride, padding, layout
+    )
+    xpad = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=-np.inf)
+    out = _out_size(xpad.shape[1:3], window, strides)
+    y = np.full((x.shape[0], *out, x.shape[3]), -np.inf)
+    for u in range(window[0]):
+        for v in range(window[1]):
+            np.maximum(y, _windows(xpad, u, v, out, strides), out=y)
+    return _from_nhwc(y, layout)
+
+
+def avg_pool2d(
+    x: np.ndarray,
+    pool_size: IntPair = 2,
+    stride: IntPair | None = None,
+    padding: Padding = "valid",
+    layout: str = "NCHW",
+    count_include_pad: bool = True,
+) -> np.ndarray:
+    """2-D average pooling, channel by channel: the mean over each ``pool_size`` window.
+
+    Layouts, output size, ``pool_size``, ``stride`` and ``padding`` as in :func:`max_pool2d`. Padded cells
+    are zeros; what they count for depends on the padding:
+
+    * ``"same"``: they are left out of the count (TensorFlow's rule), so a border window averages only
+      the real cells it covers. ``count_include_pad`` is ignored.
+    * an integer / pair (PyTorch style): ``count_include_pad=True`` (PyTorch's default) divides every window
+      by the full ``ph * pw``, padded zeros included; ``False`` divides by the number of real cells.
+    * ``"valid"``: there is no padding, so every window divides by ``ph * pw``.
+
+    Raises:
+        TypeError: as :func:`max_pool2d`, or if ``count_include_pad`` is not a bool.
+        ValueError: as :func:`max_pool2d`.
+    """
+    if not isinstance(count_include_pad, (bool, np.bool_)):
+        raise TypeError(f"count_include_pad must be a bool, got {type(count_include_pad).__name__}")
+    x, layout, window, strides, ((top, bottom), (left, right)), is_same = _pool_setup(
+        x, pool_size, stride, padding, layout
+    )
+    xpad = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    out = _out_size(xpad.shape[1:3], window, strides)
+    total = np.zeros((x.shape[0], *out, x.shape[3]))
+    for u in range(window[0]):
+        for v in range(window[1]):
+            total += _windows(xpad, u, v, out, strides)
+    if count_include_pad and not is_same:
+        return _from_nhwc(total / (window[0] * window[1]), layout)
+    # Count the real cells in each window: the same sliding sum over a mask of ones, padded with zeros.
+    mask = np.pad(np.ones((1, *x.shape[1:3], 1)), ((0, 0), (top, bottom), (left, right), (0, 0)))
+    count = np.zeros((1, *out, 1))
+    for u in range(window[0]):
+        for v in range(window[1]):
+            count += _windows(mask, u, v, out, strides)
+    return _from_nhwc(total / count, layout)
