@@ -379,3 +379,17 @@ def avg_pool2d(
         for v in range(window[1]):
             count += _windows(mask, u, v, out, strides)
     return _from_nhwc(total / count, layout)
+
+
+def hand_kernels() -> dict[str, np.ndarray]:
+    """Three classic 3×3 kernels, ``float32``, by name: two Sobel edge detectors and a box blur.
+
+    Under cross-correlation (Eq. ``eq-conv``) ``"vertical edges"`` responds positively where brightness rises
+    from left to right, ``"horizontal edges"`` where it rises from top to bottom.
+    """
+    sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
+    return {
+        "vertical edges": sobel_x,
+        "horizontal edges": sobel_x.T.copy(),
+        "blur": np.full((3, 3), 1 / 9, dtype=np.float32),
+    }

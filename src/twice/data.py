@@ -7,6 +7,7 @@ the book's design notes). Nothing here downloads anything.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +141,99 @@ def fixed_batches(num_examples: int, batch_size: int, epochs: int, seed: int = 0
         order = rng.permutation(num_examples)
         batches.extend(order[i : i + batch_size] for i in range(0, num_examples, batch_size))
     return batches
+
+
+def to_grayscale(image: np.ndarray) -> np.ndarray:
+    """Convert an RGB photo ``(H, W, 3)`` (``uint8`` 0..255 or float 0..1) to grey ``float32`` ``(H, W)`` in ``[0, 1]``.
+
+    Uses the ITU-R BT.601 luma weights 0.299, 0.587, 0.114, as Pillow's ``convert("L")`` does.
+
+    Raises:
+        ValueError: if the array is not ``(H, W, 3)``.
+    """
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an RGB image of shape (H, W, 3), got shape {image.shape}")
+    scale = 255.0 if np.issubdtype(image.dtype, np.integer) else 1.0
+    grey: np.ndarray = image.astype(np.float64) @ np.array([0.299, 0.587, 0.114]) / scale
+    return grey.astype(np.float32)
+
+
+def shift_images(images: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Shift each grey image ``(N, H, W)`` by whole pixels, filling the uncovered border with zeros.
+
+    ``shifts`` is ``(N, 2)`` integers ``(down, right)``; negative values shift up or left. A shift moves the
+    digit, not the frame: the value at ``(i, j)`` moves to ``(i + down, j + right)``.
+
+    Raises:
+        ValueError: for mismatched shapes or a shift as large as the image.
+    """
+    images = np.asarray(images)
+    shifts = np.asarray(shifts)
+    if images.ndim != 3:
+        raise ValueError(f"expected grey images of shape (N, H, W), got shape {images.shape}")
+    if shifts.shape != (len(images), 2) or not np.issubdtype(shifts.dtype, np.integer):
+        raise ValueError(
+            f"shifts must be integers of shape ({len(images)}, 2), got {shifts.dtype} {shifts.shape}"
+        )
+    height, width = images.shape[1:]
+    if shifts.size and (np.abs(shifts[:, 0]).max() >= height or np.abs(shifts[:, 1]).max() >= width):
+        raise ValueError(f"shifts must be smaller than the image size {height}x{width}")
+    out = np.zeros_like(images)
+    for k, (down, right) in enumerate(shifts):
+        src_rows = slice(max(0, -down), height - max(0, down))
+        dst_rows = slice(max(0, down), height - max(0, -down))
+        src_cols = slice(max(0, -right), width - max(0, right))
+        dst_cols = slice(max(0, right), width - max(0, -right))
+        out[k, dst_rows, dst_cols] = images[k, src_rows, src_cols]
+    return out
+
+
+def batch_stream(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int,
+    seed: int = 0,
+    max_shift: int = 0,
+    layout: str = "NHW",
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """An endless stream of training batches, the same for every framework.
+
+    Epoch after epoch: a new seeded permutation of the examples, cut into batches of ``batch_size`` (the last
+    one of an epoch may be smaller; ``math.ceil(len(x) / batch_size)`` batches an epoch). With
+    ``max_shift > 0`` each image is shifted by a random whole number of pixels in ``[-max_shift, max_shift]``
+    in each direction (data augmentation). Batches come in ``layout`` (see :func:`to_layout`).
+
+    Because shuffling and augmentation happen here, in NumPy, a Keras model (``model.fit(stream,
+    steps_per_epoch=...)``) and a PyTorch model can train on exactly the same batches.
+
+    Raises:
+        ValueError: for mismatched ``x``/``y``, a bad batch size, a negative shift, or an unknown layout.
+    """
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim != 3 or len(x) != len(y):
+        raise ValueError(f"expected images (N, H, W) and N labels, got shapes {x.shape} and {y.shape}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
+        raise ValueError(f"max_shift must be a non-negative integer, got {max_shift!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
+    seed = check_seed(seed)
+    return _batch_stream(x, y, batch_size, seed, max_shift, layout)
+
+
+def _batch_stream(
+    x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, max_shift: int, layout: str
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    while True:
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), batch_size):
+            index = order[start : start + batch_size]
+            images = x[index]
+            if max_shift:
+                images = shift_images(images, rng.integers(-max_shift, max_shift + 1, size=(len(index), 2)))
+            yield to_layout(images, layout), y[index]

@@ -93,3 +93,177 @@ def plot_training_curves(
     ax.grid(alpha=0.3)
     ax.legend()
     return ax
+
+
+BASELINE_COLOR = "#999999"
+"""Grey: the unregularised baseline in comparison plots, whatever the framework."""
+
+
+def plot_comparison(
+    baseline: Mapping[str, Sequence[float]],
+    variant: Mapping[str, Sequence[float]],
+    *,
+    framework: str,
+    variant_label: str,
+    title: str,
+    ylabel: str = "Cross-entropy loss",
+    xlabel: str = "Epoch",
+    ax: Any = None,
+) -> Any:
+    """Compare a variant's learning curves with a baseline's: baseline grey, variant in the framework's colour.
+
+    Args:
+        baseline, variant: ``{split: values}`` with splits ``"train"`` (solid) and ``"validation"``/``"test"``
+            (dashed), e.g. ``{"train": history["loss"], "validation": history["val_loss"]}``. The variant may
+            be shorter (early stopping).
+        framework: ``"tensorflow"`` or ``"pytorch"``: the variant's colour.
+        variant_label: the legend's name for the variant, e.g. ``"dropout 0.4"``.
+
+    Raises:
+        ValueError: for an unknown framework or split, an empty series, or a missing title or label.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    if framework not in ("tensorflow", "pytorch"):
+        raise ValueError(f"framework must be 'tensorflow' or 'pytorch', got {framework!r}")
+    if not title or not variant_label:
+        raise ValueError("a comparison needs a title and a variant_label")
+    series = []
+    for name, color, curves in (("baseline", BASELINE_COLOR, baseline), (variant_label, None, variant)):
+        if not curves:
+            raise ValueError(f"{name}: no series to plot")
+        for split, values in curves.items():
+            if split not in SPLIT_STYLES:
+                raise ValueError(f"unknown split {split!r}: expected one of {', '.join(SPLIT_STYLES)}")
+            y = np.asarray(values, dtype=float)
+            if y.ndim != 1 or y.size == 0:
+                raise ValueError(f"{name}/{split}: expected a non-empty 1-D series, got shape {y.shape}")
+            series.append((name, color or FRAMEWORK_COLORS[framework], split, y))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for name, color, split, y in series:
+        ax.plot(
+            np.arange(1, y.size + 1),
+            y,
+            color=color,
+            linestyle=SPLIT_STYLES[split],
+            linewidth=2,
+            label=f"{name} ({split})",
+        )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def plot_image_grid(
+    images: np.ndarray,
+    *,
+    title: str,
+    labels: Sequence[str] | None = None,
+    ncols: int = 8,
+    cmap: str = "gray",
+    symmetric: bool = False,
+) -> Any:
+    """Show grey images ``(N, H, W)`` in a grid, each with an optional caption; returns the figure.
+
+    Args:
+        title: the figure's title.
+        labels: one caption per image (e.g. ``"true 3, predicted 8"``), or ``None``.
+        symmetric: centre the colour scale on zero (for filters and edge maps, whose sign matters);
+            each image is scaled on its own.
+
+    Raises:
+        ValueError: for an array that is not 3-D, no images, a wrong number of labels, or a missing title.
+    """
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(f"expected a non-empty stack of grey images (N, H, W), got shape {images.shape}")
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"got {len(labels)} labels for {len(images)} images")
+    if ncols < 1:
+        raise ValueError(f"ncols must be positive, got {ncols}")
+    ncols = min(ncols, len(images))
+    nrows = -(-len(images) // ncols)
+    figure, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.5 * nrows + 0.5), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k >= len(images):
+            continue
+        if symmetric:
+            limit = float(np.abs(images[k]).max()) or 1.0
+            ax.imshow(images[k], cmap=cmap, vmin=-limit, vmax=limit)
+        else:
+            ax.imshow(images[k], cmap=cmap)
+        if labels is not None:
+            ax.set_title(labels[k], fontsize=8)
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_confusion_matrix(
+    y_true: Sequence[int] | np.ndarray,
+    y_pred: Sequence[int] | np.ndarray,
+    *,
+    framework: str,
+    title: str,
+    num_classes: int = 10,
+    ax: Any = None,
+) -> Any:
+    """Plot the confusion matrix (rows: true class, columns: predicted class) in the framework's colour.
+
+    Each cell is annotated with its count; returns the ``Axes``.
+
+    Raises:
+        ValueError: for labels of different lengths or outside ``0..num_classes-1``, an unknown framework, or
+            a missing title.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap
+
+    true = np.asarray(y_true)
+    pred = np.asarray(y_pred)
+    if framework not in ("tensorflow", "pytorch"):
+        raise ValueError(f"framework must be 'tensorflow' or 'pytorch', got {framework!r}")
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    if true.shape != pred.shape or true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D of equal length, got {true.shape} and {pred.shape}")
+    for name, values in (("y_true", true), ("y_pred", pred)):
+        if values.size and (values.min() < 0 or values.max() >= num_classes):
+            raise ValueError(f"{name} must lie in 0..{num_classes - 1}")
+    matrix = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(matrix, (true, pred), 1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    cmap = LinearSegmentedColormap.from_list(framework, ["#FFFFFF", FRAMEWORK_COLORS[framework]])
+    image = ax.imshow(matrix, cmap=cmap)
+    threshold = matrix.max() / 2
+    for i in range(num_classes):
+        for j in range(num_classes):
+            if matrix[i, j]:
+                ax.text(
+                    j,
+                    i,
+                    str(matrix[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if matrix[i, j] > threshold else "black",
+                )
+    ax.set_xticks(range(num_classes))
+    ax.set_yticks(range(num_classes))
+    ax.set_xlabel("Predicted class")
+    ax.set_ylabel("True class")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, label="Number of test images")
+    return ax

@@ -1,0 +1,134 @@
+"""A PyTorch training loop with Keras' ``fit`` semantics, so that the two notebooks report the same things.
+
+Chapter 1 writes the loop out once; later chapters call :func:`fit`. It mirrors ``keras.Model.fit``:
+the epoch's training loss is the mean over its examples of the loss computed *during* the epoch (with
+dropout active), validation metrics are computed at the end of the epoch in evaluation mode, and early
+stopping monitors the validation loss and restores the best weights, like
+``keras.callbacks.EarlyStopping(restore_best_weights=True)``.
+
+Importing this module imports PyTorch.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _to_tensor(array: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
+    if isinstance(array, torch.Tensor):
+        return array.to(device)
+    return torch.from_numpy(np.ascontiguousarray(array)).to(device)
+
+
+@torch.no_grad()
+def predict_logits(
+    model: torch.nn.Module, x: np.ndarray | torch.Tensor, *, batch_size: int = 512, device: Any = None
+) -> np.ndarray:
+    """The model's outputs for ``x`` in evaluation mode, batch by batch, as a NumPy array.
+
+    The model's training/evaluation mode is restored afterwards.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        outputs = [
+            model(_to_tensor(x[i : i + batch_size], device)).cpu() for i in range(0, len(x), batch_size)
+        ]
+    finally:
+        model.train(was_training)
+    return torch.cat(outputs).numpy()
+
+
+def fit(
+    model: torch.nn.Module,
+    batches: Iterator[tuple[np.ndarray, np.ndarray]],
+    *,
+    steps_per_epoch: int,
+    epochs: int,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    early_stopping_patience: int | None = None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy,
+    device: Any = None,
+) -> dict[str, list[float]]:
+    """Train ``model`` on ``steps_per_epoch`` batches per epoch from ``batches``; return the history.
+
+    Args:
+        batches: an iterator of ``(x, y)`` NumPy batches, e.g. :func:`twice.data.batch_stream`.
+        scheduler: stepped after every batch (so a cosine schedule over ``epochs * steps_per_epoch`` steps
+            matches ``keras.optimizers.schedules.CosineDecay``).
+        validation_data: ``(x_val, y_val)``; needed for ``val_*`` metrics and for early stopping.
+        early_stopping_patience: stop after this many epochs without a lower validation loss, and restore
+            the weights of the best epoch.
+        device: where to train; by default the device of the model's parameters.
+
+    Returns:
+        ``{"loss", "accuracy"}`` per epoch, plus ``{"val_loss", "val_accuracy"}`` with validation data — the
+        keys of Keras' ``History.history``. With early stopping the lists are as long as the epochs run.
+
+    Raises:
+        ValueError: for non-positive counts, or early stopping without validation data.
+    """
+    for name, value in (("steps_per_epoch", steps_per_epoch), ("epochs", epochs)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if early_stopping_patience is not None:
+        if validation_data is None:
+            raise ValueError("early stopping monitors the validation loss: pass validation_data")
+        if early_stopping_patience < 1:
+            raise ValueError(f"early_stopping_patience must be positive, got {early_stopping_patience}")
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+    if validation_data is not None:
+        history["val_loss"], history["val_accuracy"] = [], []
+        x_val = _to_tensor(validation_data[0], device)
+        y_val = _to_tensor(validation_data[1], device)
+    best_loss, best_state, waited = math.inf, None, 0
+    for _ in range(epochs):
+        model.train()
+        total_loss, correct, seen = 0.0, 0, 0
+        for _ in range(steps_per_epoch):
+            x_np, y_np = next(batches)
+            x, y = _to_tensor(x_np, device), _to_tensor(y_np, device)
+            optimizer.zero_grad()
+            logits = model(x)
+            loss = loss_fn(logits, y)
+            loss.backward()  # type: ignore[no-untyped-call]
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total_loss += loss.item() * len(y)
+            correct += int((logits.argmax(dim=1) == y).sum())
+            seen += len(y)
+        history["loss"].append(total_loss / seen)
+        history["accuracy"].append(correct / seen)
+        if validation_data is None:
+            continue
+        model.eval()
+        with torch.no_grad():
+            val_logits = model(x_val)
+            val_loss = float(loss_fn(val_logits, y_val))
+            history["val_loss"].append(val_loss)
+            history["val_accuracy"].append(float((val_logits.argmax(dim=1) == y_val).float().mean()))
+        if early_stopping_patience is not None:
+            if val_loss < best_loss:
+                best_loss, best_state, waited = val_loss, copy.deepcopy(model.state_dict()), 0
+            else:
+                waited += 1
+                if waited >= early_stopping_patience:
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return history
