@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import matplotlib
 
@@ -13,10 +15,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from twice import FRAMEWORK_COLORS, plot_training_curves
-from twice.plotting import FRAMEWORK_LABELS, SPLIT_STYLES
+from twice.plotting import (
+    BASELINE_COLOR,
+    FRAMEWORK_LABELS,
+    SPLIT_STYLES,
+    plot_comparison,
+    plot_confusion_matrix,
+    plot_image_grid,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -206,3 +217,421 @@ def test_a_failed_call_leaves_the_given_axes_untouched() -> None:
 def test_a_framework_without_series_raises() -> None:
     with pytest.raises(ValueError, match=r"tensorflow"):
         plot_training_curves({"tensorflow": {}}, title="Nothing")
+
+
+# --- plot_comparison ---------------------------------------------------------------------------------------
+
+BASELINE = {"train": [2.0, 1.0, 0.5, 0.3, 0.2], "validation": [2.1, 1.2, 1.0, 1.1, 1.3]}
+VARIANT = {"train": [2.1, 1.3, 0.9], "validation": [2.0, 1.1, 0.9]}  # shorter: stopped early
+
+
+def test_baseline_color_is_a_grey_distinct_from_the_frameworks() -> None:
+    assert BASELINE_COLOR == "#999999"
+    red, green, blue = mcolors.to_rgb(BASELINE_COLOR)
+    assert red == green == blue  # a grey
+    assert mcolors.to_hex(BASELINE_COLOR) not in {mcolors.to_hex(c) for c in FRAMEWORK_COLORS.values()}
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "pytorch"])
+def test_comparison_colours_styles_and_labels(framework: str) -> None:
+    ax = plot_comparison(BASELINE, VARIANT, framework=framework, variant_label="dropout 0.4", title="Dropout")
+    lines = _lines_by_label(ax)
+    expected = {
+        "baseline (train)": (BASELINE_COLOR, "-"),
+        "baseline (validation)": (BASELINE_COLOR, "--"),
+        "dropout 0.4 (train)": (FRAMEWORK_COLORS[framework], "-"),
+        "dropout 0.4 (validation)": (FRAMEWORK_COLORS[framework], "--"),
+    }
+    assert set(lines) == set(expected) and len(ax.get_lines()) == 4
+    for label, (color, style) in expected.items():
+        assert mcolors.to_hex(lines[label].get_color()) == mcolors.to_hex(color), label
+        assert lines[label].get_linestyle() == style, label
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == list(expected)
+
+
+def test_comparison_test_split_is_dashed() -> None:
+    ax = plot_comparison(
+        {"test": [1.0, 0.9]}, {"test": [1.0, 0.8]}, framework="pytorch", variant_label="L2", title="t"
+    )
+    assert [line.get_linestyle() for line in ax.get_lines()] == ["--", "--"]
+    assert [str(line.get_label()) for line in ax.get_lines()] == ["baseline (test)", "L2 (test)"]
+
+
+def test_comparison_x_counts_from_one_and_the_variant_may_be_shorter() -> None:
+    ax = plot_comparison(BASELINE, VARIANT, framework="tensorflow", variant_label="dropout", title="Dropout")
+    lines = _lines_by_label(ax)
+    for name, curves in (("baseline", BASELINE), ("dropout", VARIANT)):
+        for split, values in curves.items():
+            line = lines[f"{name} ({split})"]
+            np.testing.assert_array_equal(line.get_xdata(), np.arange(1, len(values) + 1))
+            np.testing.assert_array_equal(line.get_ydata(), values)
+    assert np.asarray(lines["dropout (train)"].get_xdata())[-1] == 3
+    assert np.asarray(lines["baseline (train)"].get_xdata())[-1] == 5
+
+
+def test_comparison_title_and_axis_labels() -> None:
+    ax = plot_comparison(BASELINE, VARIANT, framework="pytorch", variant_label="v", title="Weight decay")
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
+        "Weight decay",
+        "Epoch",
+        "Cross-entropy loss",
+    )
+    ax = plot_comparison(
+        BASELINE, VARIANT, framework="pytorch", variant_label="v", title="T", ylabel="Accuracy", xlabel="Step"
+    )
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Step", "Accuracy")
+
+
+def test_comparison_x_ticks_are_whole_numbers() -> None:
+    ax = plot_comparison(
+        {"train": [1.0, 0.5, 0.4]}, {"train": [1.0, 0.6]}, framework="pytorch", variant_label="v", title="t"
+    )
+    ax.figure.canvas.draw()
+    ticks = ax.get_xticks()
+    assert len(ticks) >= 2
+    np.testing.assert_array_equal(ticks, np.round(ticks))
+
+
+def test_comparison_draws_on_a_given_axes_or_a_new_figure() -> None:
+    fig, (left, right) = plt.subplots(1, 2)
+    returned = plot_comparison(BASELINE, VARIANT, framework="pytorch", variant_label="v", title="R", ax=right)
+    assert returned is right and len(right.get_lines()) == 4 and left.get_lines() == []
+    assert plt.get_fignums() == [fig.number]
+    plt.close("all")
+    ax = plot_comparison(
+        {"train": np.array([1.0, 0.5])},  # type: ignore[dict-item]
+        {"train": (0.9, 0.4)},
+        framework="tensorflow",
+        variant_label="v",
+        title="N",
+    )  # arrays and tuples are series too
+    assert plt.get_fignums() == [ax.figure.number]
+    ax.figure.canvas.draw()
+
+
+@pytest.mark.parametrize("framework", ["reference", "tf", "torch", "PyTorch", None])
+def test_comparison_rejects_frameworks_other_than_the_two(framework: object) -> None:
+    with pytest.raises(ValueError, match=rf"framework must be 'tensorflow' or 'pytorch', got {framework!r}$"):
+        plot_comparison(BASELINE, VARIANT, framework=framework, variant_label="v", title="t")  # type: ignore[arg-type]
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(("title", "variant_label"), [("", "v"), (None, "v"), ("t", ""), ("t", None)])
+def test_comparison_needs_a_title_and_a_label(title: object, variant_label: object) -> None:
+    with pytest.raises(ValueError, match=r"a comparison needs a title and a variant_label"):
+        plot_comparison(BASELINE, VARIANT, framework="pytorch", variant_label=variant_label, title=title)  # type: ignore[arg-type]
+    assert plt.get_fignums() == []
+
+
+def test_comparison_rejects_empty_curves() -> None:
+    with pytest.raises(ValueError, match=r"^baseline: no series to plot$"):
+        plot_comparison({}, VARIANT, framework="pytorch", variant_label="dropout", title="t")
+    with pytest.raises(ValueError, match=r"^dropout: no series to plot$"):
+        plot_comparison(BASELINE, {}, framework="pytorch", variant_label="dropout", title="t")
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("split", ["val", "Train", "val_loss"])
+def test_comparison_rejects_unknown_splits(split: str) -> None:
+    with pytest.raises(
+        ValueError, match=rf"unknown split {split!r}: expected one of train, test, validation"
+    ):
+        plot_comparison(BASELINE, {split: [1.0]}, framework="pytorch", variant_label="v", title="t")
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("values", "shape"), [([], r"\(0,\)"), (np.zeros((2, 3)), r"\(2, 3\)"), (3.0, r"\(\)")]
+)
+def test_comparison_rejects_empty_or_non_1d_series(values: object, shape: str) -> None:
+    with pytest.raises(
+        ValueError, match=rf"^baseline/validation: expected a non-empty 1-D series, got shape {shape}$"
+    ):
+        curves: dict[str, Any] = {"train": [1.0], "validation": values}
+        plot_comparison(curves, VARIANT, framework="pytorch", variant_label="v", title="t")
+    with pytest.raises(
+        ValueError, match=rf"^dropout/train: expected a non-empty 1-D series, got shape {shape}$"
+    ):
+        plot_comparison(BASELINE, {"train": values}, framework="pytorch", variant_label="dropout", title="t")  # type: ignore[dict-item]
+
+
+def test_a_failed_comparison_leaves_the_given_axes_untouched() -> None:
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"unknown split"):
+        plot_comparison(
+            BASELINE, {"train": [1.0], "val": [1.0]}, framework="pytorch", variant_label="v", title="t", ax=ax
+        )
+    assert ax.get_lines() == [] and ax.get_title() == ""
+
+
+# --- plot_image_grid ---------------------------------------------------------------------------------------
+
+
+def _image_axes(fig: Figure) -> list[Axes]:
+    return [ax for ax in fig.axes if ax.get_images()]
+
+
+def _stack(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((n, 5, 4))
+
+
+@pytest.mark.parametrize(
+    ("n", "ncols", "rows", "cols"),
+    [(5, 3, 2, 3), (3, 8, 1, 3), (10, 8, 2, 8), (16, 8, 2, 8), (4, 1, 4, 1), (1, 8, 1, 1)],
+)
+def test_image_grid_layout(n: int, ncols: int, rows: int, cols: int) -> None:
+    fig = plot_image_grid(_stack(n), title="Grid", ncols=ncols)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == rows * cols
+    spec = fig.axes[0].get_subplotspec()
+    assert spec is not None
+    grid = spec.get_gridspec()
+    assert (grid.nrows, grid.ncols) == (rows, cols)
+    assert len(_image_axes(fig)) == n  # the spare cells of the last row stay empty
+    assert all(not ax.axison for ax in fig.axes)  # no ticks or frames around images or empty cells
+
+
+def test_image_grid_default_is_eight_columns() -> None:
+    fig = plot_image_grid(_stack(10), title="Ten")
+    assert len(fig.axes) == 16 and len(_image_axes(fig)) == 10
+
+
+def test_image_grid_shows_each_image_in_order_with_its_caption() -> None:
+    images = _stack(5)
+    labels = [f"true {k}, predicted {k + 1}" for k in range(5)]
+    fig = plot_image_grid(images, title="Mistakes", labels=labels, ncols=3)
+    shown = _image_axes(fig)
+    for k, ax in enumerate(shown):
+        np.testing.assert_array_equal(ax.get_images()[0].get_array(), images[k])
+        assert ax.get_title() == labels[k]
+        assert ax.get_images()[0].get_cmap().name == "gray"
+    assert fig.get_suptitle() == "Mistakes"
+    assert [ax.get_title() for ax in fig.axes if not ax.get_images()] == [""]  # the empty cell has no caption
+
+
+def test_image_grid_without_labels_has_no_captions() -> None:
+    fig = plot_image_grid(_stack(3), title="Plain")
+    assert [ax.get_title() for ax in fig.axes] == ["", "", ""]
+
+
+def test_image_grid_symmetric_colour_limits() -> None:
+    images = np.zeros((3, 4, 4))
+    images[0, 0, 0], images[0, 1, 1] = -3.0, 1.0  # largest magnitude is negative
+    images[1, 2, 2] = 0.5  # only positive values
+    # images[2]: all zero, a limit of 1 instead of an empty range
+    fig = plot_image_grid(images, title="Filters", symmetric=True, cmap="RdBu")
+    limits = [ax.get_images()[0].get_clim() for ax in _image_axes(fig)]
+    assert limits == [(-3.0, 3.0), (-0.5, 0.5), (-1.0, 1.0)]  # each image scaled on its own
+    assert all(ax.get_images()[0].get_cmap().name == "RdBu" for ax in _image_axes(fig))
+
+
+def test_image_grid_default_colour_limits_follow_each_image() -> None:
+    images = np.stack([np.linspace(-3.0, 1.0, 16).reshape(4, 4), np.linspace(0.2, 0.5, 16).reshape(4, 4)])
+    fig = plot_image_grid(images, title="Auto")
+    limits = [ax.get_images()[0].get_clim() for ax in _image_axes(fig)]
+    np.testing.assert_allclose(limits, [(-3.0, 1.0), (0.2, 0.5)])
+
+
+def test_image_grid_renders() -> None:
+    fig = plot_image_grid(_stack(9), title="Render", labels=[str(k) for k in range(9)], ncols=4)
+    fig.canvas.draw()
+    assert plt.get_fignums() == [fig.number]
+
+
+def test_image_grid_rejects_a_missing_title() -> None:
+    for title in ("", None):
+        with pytest.raises(ValueError, match=r"every figure in the book needs a title"):
+            plot_image_grid(_stack(2), title=title)  # type: ignore[arg-type]
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("shape", [(0, 5, 4), (5, 4), (2, 5, 4, 3), (7,)])
+def test_image_grid_rejects_empty_or_non_3d_stacks(shape: tuple[int, ...]) -> None:
+    expected = re.escape(f"expected a non-empty stack of grey images (N, H, W), got shape {shape}")
+    with pytest.raises(ValueError, match=expected):
+        plot_image_grid(np.zeros(shape), title="Bad")
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("count", [0, 2, 4])
+def test_image_grid_rejects_a_wrong_number_of_labels(count: int) -> None:
+    with pytest.raises(ValueError, match=rf"^got {count} labels for 3 images$"):
+        plot_image_grid(_stack(3), title="Bad", labels=["x"] * count)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("ncols", [0, -2])
+def test_image_grid_rejects_non_positive_ncols(ncols: int) -> None:
+    with pytest.raises(ValueError, match=rf"^ncols must be positive, got {ncols}$"):
+        plot_image_grid(_stack(3), title="Bad", ncols=ncols)
+    assert plt.get_fignums() == []
+
+
+# --- plot_confusion_matrix ---------------------------------------------------------------------------------
+
+Y_TRUE = [0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2]
+Y_PRED = [0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 1]
+# Rows: true class, columns: predicted class (sklearn.metrics.confusion_matrix gives the same).
+EXPECTED_MATRIX = np.array([[2, 1, 0], [0, 2, 0], [1, 1, 4]])
+
+
+def _texts(ax: Axes) -> dict[tuple[float, float], Text]:
+    return {(float(t.get_position()[0]), float(t.get_position()[1])): t for t in ax.texts}
+
+
+def test_confusion_matrix_counts() -> None:
+    from sklearn.metrics import confusion_matrix
+
+    np.testing.assert_array_equal(confusion_matrix(Y_TRUE, Y_PRED, labels=range(3)), EXPECTED_MATRIX)
+    ax = plot_confusion_matrix(Y_TRUE, Y_PRED, framework="pytorch", title="Digits", num_classes=3)
+    assert isinstance(ax, Axes)
+    (image,) = ax.get_images()
+    np.testing.assert_array_equal(image.get_array(), EXPECTED_MATRIX)
+
+
+def test_confusion_matrix_on_ten_classes_matches_sklearn() -> None:
+    from sklearn.metrics import confusion_matrix
+
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 10, size=300)
+    y_pred = np.where(rng.random(300) < 0.7, y_true, rng.integers(0, 10, size=300))
+    ax = plot_confusion_matrix(
+        y_true, y_pred, framework="tensorflow", title="Ten"
+    )  # num_classes=10 by default
+    matrix = np.asarray(ax.get_images()[0].get_array())
+    assert matrix.shape == (10, 10) and matrix.sum() == 300
+    np.testing.assert_array_equal(matrix, confusion_matrix(y_true, y_pred, labels=range(10)))
+
+
+def test_confusion_matrix_counts_classes_that_never_occur_as_zero() -> None:
+    ax = plot_confusion_matrix([1, 1], [1, 3], framework="pytorch", title="Sparse", num_classes=5)
+    expected = np.zeros((5, 5), dtype=int)
+    expected[1, 1] = expected[1, 3] = 1
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), expected)
+
+
+def test_confusion_matrix_annotations() -> None:
+    ax = plot_confusion_matrix(Y_TRUE, Y_PRED, framework="pytorch", title="Digits", num_classes=3)
+    texts = _texts(ax)
+    # One count per non-zero cell, at (column, row) = (predicted, true); zeros are left blank.
+    expected = {
+        (float(j), float(i)): str(EXPECTED_MATRIX[i, j])
+        for i in range(3)
+        for j in range(3)
+        if EXPECTED_MATRIX[i, j]
+    }
+    assert {pos: t.get_text() for pos, t in texts.items()} == expected
+    # White on the dark cells (more than half the largest count), black on the light ones.
+    assert mcolors.to_hex(texts[(2.0, 2.0)].get_color()) == "#ffffff"  # 4 > 4/2
+    assert mcolors.to_hex(texts[(0.0, 0.0)].get_color()) == "#000000"  # 2 is not > 2
+    assert mcolors.to_hex(texts[(1.0, 0.0)].get_color()) == "#000000"
+    assert all(
+        t.get_horizontalalignment() == "center" and t.get_verticalalignment() == "center"
+        for t in texts.values()
+    )
+
+
+def test_confusion_matrix_labels_ticks_title_and_colorbar() -> None:
+    ax = plot_confusion_matrix(Y_TRUE, Y_PRED, framework="tensorflow", title="Test set", num_classes=3)
+    assert ax.get_xlabel() == "Predicted class"
+    assert ax.get_ylabel() == "True class"
+    assert ax.get_title() == "Test set"
+    np.testing.assert_array_equal(ax.get_xticks(), [0, 1, 2])
+    np.testing.assert_array_equal(ax.get_yticks(), [0, 1, 2])
+    colorbar = ax.get_images()[0].colorbar
+    assert colorbar is not None
+    assert colorbar.ax.get_ylabel() == "Number of test images"
+    assert len(ax.figure.axes) == 2  # the matrix and its colorbar
+    assert colorbar.vmin == 0 and colorbar.vmax == 4
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "pytorch"])
+def test_confusion_matrix_colours_run_from_white_to_the_framework_colour(framework: str) -> None:
+    ax = plot_confusion_matrix(Y_TRUE, Y_PRED, framework=framework, title="t", num_classes=3)
+    cmap = ax.get_images()[0].get_cmap()
+    assert mcolors.to_hex(cmap(0.0)) == "#ffffff"
+    assert mcolors.to_hex(cmap(1.0)) == mcolors.to_hex(FRAMEWORK_COLORS[framework])
+
+
+def test_confusion_matrix_draws_on_a_given_axes() -> None:
+    fig, (left, right) = plt.subplots(1, 2)
+    returned = plot_confusion_matrix(Y_TRUE, Y_PRED, framework="pytorch", title="R", num_classes=3, ax=right)
+    assert returned is right and right.get_images() and not left.get_images()
+    assert plt.get_fignums() == [fig.number]
+    fig.canvas.draw()
+
+
+@pytest.mark.parametrize("framework", ["reference", "tf", None])
+def test_confusion_matrix_rejects_other_frameworks(framework: object) -> None:
+    with pytest.raises(ValueError, match=rf"framework must be 'tensorflow' or 'pytorch', got {framework!r}$"):
+        plot_confusion_matrix(Y_TRUE, Y_PRED, framework=framework, title="t", num_classes=3)  # type: ignore[arg-type]
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("title", ["", None])
+def test_confusion_matrix_rejects_a_missing_title(title: object) -> None:
+    with pytest.raises(ValueError, match=r"every figure in the book needs a title"):
+        plot_confusion_matrix(Y_TRUE, Y_PRED, framework="pytorch", title=title, num_classes=3)  # type: ignore[arg-type]
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "shapes"),
+    [
+        ([0, 1, 2], [0, 1], r"\(3,\) and \(2,\)"),
+        ([[0, 1]], [[0, 1]], r"\(1, 2\) and \(1, 2\)"),
+        (1, 1, r"\(\) and \(\)"),
+    ],
+)
+def test_confusion_matrix_rejects_labels_of_different_lengths_or_not_1d(
+    y_true: object, y_pred: object, shapes: str
+) -> None:
+    with pytest.raises(
+        ValueError, match=rf"y_true and y_pred must be non-empty, 1-D and of equal length, got {shapes}$"
+    ):
+        plot_confusion_matrix(y_true, y_pred, framework="pytorch", title="t", num_classes=3)  # type: ignore[arg-type]
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "name"),
+    [
+        ([0, 3], [0, 1], "y_true"),
+        ([-1, 0], [0, 1], "y_true"),
+        ([0, 1], [0, 3], "y_pred"),
+        ([0, 1], [0, -1], "y_pred"),
+    ],
+)
+def test_confusion_matrix_rejects_labels_out_of_range(
+    y_true: list[int], y_pred: list[int], name: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"^{name} must lie in 0\.\.2$"):
+        plot_confusion_matrix(y_true, y_pred, framework="pytorch", title="t", num_classes=3)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "message"),
+    [
+        ([], [], "non-empty"),
+        ([0.0, 1.0], [0.0, 1.0], "integer class indices"),
+    ],
+)
+def test_confusion_matrix_rejects_empty_or_float_labels(y_true: list, y_pred: list, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        plot_confusion_matrix(y_true, y_pred, framework="pytorch", title="Bad")
+    assert plt.get_fignums() == []
+
+
+def test_confusion_matrix_rejects_zero_classes() -> None:
+    with pytest.raises(ValueError, match=r"num_classes must be a positive integer, got 0"):
+        plot_confusion_matrix([0], [0], framework="pytorch", title="Bad", num_classes=0)
+
+
+def test_comparison_refuses_a_variant_named_baseline() -> None:
+    with pytest.raises(ValueError, match=r"variant_label 'baseline' is taken"):
+        plot_comparison(
+            {"train": [1.0]}, {"train": [1.0]}, framework="tensorflow", variant_label="baseline", title="T"
+        )

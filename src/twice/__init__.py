@@ -4,7 +4,7 @@ Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is impor
 functions that take a ``framework`` argument, when they are called.
 """
 
-from . import convert, convolution, download, references
+from . import convert, convolution, download, models, references
 from ._frameworks import normalise_framework
 from .data import Digits, fixed_batches, load_digits, load_sample_images, to_layout
 from .determinism import seed_everything
@@ -28,6 +28,7 @@ __all__ = [
     "load_digits",
     "load_mnist",
     "load_sample_images",
+    "models",
     "normalise_framework",
     "on_colab",
     "plot_training_curves",

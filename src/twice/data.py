@@ -209,16 +209,23 @@ def batch_stream(
     steps_per_epoch=...)``) and a PyTorch model can train on exactly the same batches.
 
     Raises:
-        ValueError: for mismatched ``x``/``y``, a bad batch size, a negative shift, or an unknown layout.
+        ValueError: for mismatched or empty ``x``/``y``, a bad batch size, a negative shift or one as large as
+            the image, or an unknown layout.
     """
     x = np.asarray(x)
     y = np.asarray(y)
     if x.ndim != 3 or len(x) != len(y):
         raise ValueError(f"expected images (N, H, W) and N labels, got shapes {x.shape} and {y.shape}")
+    if len(x) == 0:
+        raise ValueError("x is empty: a stream of batches needs at least one example")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
         raise ValueError(f"max_shift must be a non-negative integer, got {max_shift!r}")
+    if max_shift >= min(x.shape[1:]):
+        raise ValueError(
+            f"max_shift must be smaller than the image size {x.shape[1]}x{x.shape[2]}, got {max_shift}"
+        )
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
     seed = check_seed(seed)

@@ -129,6 +129,8 @@ def plot_comparison(
         raise ValueError(f"framework must be 'tensorflow' or 'pytorch', got {framework!r}")
     if not title or not variant_label:
         raise ValueError("a comparison needs a title and a variant_label")
+    if variant_label == "baseline":
+        raise ValueError("variant_label 'baseline' is taken by the baseline's curves")
     series = []
     for name, color, curves in (("baseline", BASELINE_COLOR, baseline), (variant_label, None, variant)):
         if not curves:
@@ -168,6 +170,7 @@ def plot_image_grid(
     ncols: int = 8,
     cmap: str = "gray",
     symmetric: bool = False,
+    panel_inches: float = 1.4,
 ) -> Any:
     """Show grey images ``(N, H, W)`` in a grid, each with an optional caption; returns the figure.
 
@@ -176,6 +179,7 @@ def plot_image_grid(
         labels: one caption per image (e.g. ``"true 3, predicted 8"``), or ``None``.
         symmetric: centre the colour scale on zero (for filters and edge maps, whose sign matters);
             each image is scaled on its own.
+        panel_inches: the width of one image in the figure.
 
     Raises:
         ValueError: for an array that is not 3-D, no images, a wrong number of labels, or a missing title.
@@ -193,7 +197,9 @@ def plot_image_grid(
         raise ValueError(f"ncols must be positive, got {ncols}")
     ncols = min(ncols, len(images))
     nrows = -(-len(images) // ncols)
-    figure, axes = plt.subplots(nrows, ncols, figsize=(1.4 * ncols, 1.5 * nrows + 0.5), squeeze=False)
+    figure, axes = plt.subplots(
+        nrows, ncols, figsize=(panel_inches * ncols, (panel_inches + 0.1) * nrows + 0.5), squeeze=False
+    )
     for k, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if k >= len(images):
@@ -224,8 +230,8 @@ def plot_confusion_matrix(
     Each cell is annotated with its count; returns the ``Axes``.
 
     Raises:
-        ValueError: for labels of different lengths or outside ``0..num_classes-1``, an unknown framework, or
-            a missing title.
+        ValueError: for empty, non-integer or unequal-length labels, labels outside ``0..num_classes-1``, an
+            unknown framework, or a missing title.
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import LinearSegmentedColormap
@@ -236,8 +242,14 @@ def plot_confusion_matrix(
         raise ValueError(f"framework must be 'tensorflow' or 'pytorch', got {framework!r}")
     if not title:
         raise ValueError("every figure in the book needs a title")
-    if true.shape != pred.shape or true.ndim != 1:
-        raise ValueError(f"y_true and y_pred must be 1-D of equal length, got {true.shape} and {pred.shape}")
+    if true.shape != pred.shape or true.ndim != 1 or true.size == 0:
+        raise ValueError(
+            f"y_true and y_pred must be non-empty, 1-D and of equal length, got {true.shape} and {pred.shape}"
+        )
+    if not (np.issubdtype(true.dtype, np.integer) and np.issubdtype(pred.dtype, np.integer)):
+        raise ValueError(f"labels must be integer class indices, got {true.dtype} and {pred.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
     for name, values in (("y_true", true), ("y_pred", pred)):
         if values.size and (values.min() < 0 or values.max() >= num_classes):
             raise ValueError(f"{name} must lie in 0..{num_classes - 1}")

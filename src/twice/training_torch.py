@@ -21,6 +21,10 @@ import torch
 import torch.nn.functional as F
 
 
+def _is_count(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and bool(value >= 1)
+
+
 def _to_tensor(array: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
     if isinstance(array, torch.Tensor):
         return array.to(device)
@@ -35,8 +39,10 @@ def predict_logits(
 
     The model's training/evaluation mode is restored afterwards.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    if not _is_count(batch_size):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if len(x) == 0:
+        raise ValueError("x is empty: nothing to predict")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -81,13 +87,15 @@ def fit(
         ValueError: for non-positive counts, or early stopping without validation data.
     """
     for name, value in (("steps_per_epoch", steps_per_epoch), ("epochs", epochs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not _is_count(value):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if early_stopping_patience is not None:
         if validation_data is None:
             raise ValueError("early stopping monitors the validation loss: pass validation_data")
-        if early_stopping_patience < 1:
-            raise ValueError(f"early_stopping_patience must be positive, got {early_stopping_patience}")
+        if not _is_count(early_stopping_patience):
+            raise ValueError(
+                f"early_stopping_patience must be a positive integer, got {early_stopping_patience!r}"
+            )
     device = torch.device(device) if device is not None else next(model.parameters()).device
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     if validation_data is not None:
