@@ -176,6 +176,7 @@ def shift_images(images: np.ndarray, shifts: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"shifts must be integers of shape ({len(images)}, 2), got {shifts.dtype} {shifts.shape}"
         )
+    shifts = shifts.astype(np.int64)  # unsigned or 8-bit shifts would overflow when negated below
     height, width = images.shape[1:]
     if shifts.size and (np.abs(shifts[:, 0]).max() >= height or np.abs(shifts[:, 1]).max() >= width):
         raise ValueError(f"shifts must be smaller than the image size {height}x{width}")
