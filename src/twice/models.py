@@ -20,11 +20,14 @@ def _check(image_shape: tuple[int, int], dropout: float) -> tuple[int, int]:
     return image_shape[0], image_shape[1]
 
 
-def keras_survey_cnn(image_shape: tuple[int, int] = (8, 8), dropout: float = 0.4) -> Any:
+def keras_survey_cnn(
+    image_shape: tuple[int, int] = (8, 8), dropout: float = 0.4, dtype: str = "float32"
+) -> Any:
     """The survey's CNN in Keras, adapted to small images: 'same' padding, dropout before each dense layer.
 
     Conv 32 3×3 → MaxPool 2 → Conv 64 3×3 → MaxPool 2 → Flatten → Dropout → Dense 128 → Dropout → Dense 10.
     Input ``(N, H, W, 1)`` (NHWC); output: 10 logits (no softmax: the loss is given ``from_logits=True``).
+    ``dtype="float64"`` builds a twin for comparisons that should not be limited by float32 rounding.
 
     Raises:
         ValueError: for an image shape that two 2×2 poolings cannot halve twice, or a dropout outside [0, 1).
@@ -35,16 +38,16 @@ def keras_survey_cnn(image_shape: tuple[int, int] = (8, 8), dropout: float = 0.4
     height, width = _check(image_shape, dropout)
     return keras.Sequential(
         [
-            keras.Input((height, width, 1)),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
-            layers.Dropout(dropout),
-            layers.Dense(128, activation="relu"),
-            layers.Dropout(dropout),
-            layers.Dense(10),
+            keras.Input((height, width, 1), dtype=dtype),
+            layers.Conv2D(32, 3, padding="same", activation="relu", dtype=dtype),
+            layers.MaxPooling2D(2, dtype=dtype),
+            layers.Conv2D(64, 3, padding="same", activation="relu", dtype=dtype),
+            layers.MaxPooling2D(2, dtype=dtype),
+            layers.Flatten(dtype=dtype),
+            layers.Dropout(dropout, dtype=dtype),
+            layers.Dense(128, activation="relu", dtype=dtype),
+            layers.Dropout(dropout, dtype=dtype),
+            layers.Dense(10, dtype=dtype),
         ]
     )
 
