@@ -635,3 +635,25 @@ def test_comparison_refuses_a_variant_named_baseline() -> None:
         plot_comparison(
             {"train": [1.0]}, {"train": [1.0]}, framework="tensorflow", variant_label="baseline", title="T"
         )
+
+
+def test_comparison_log_scale_sets_the_axis_and_says_so() -> None:
+    ax = plot_comparison(
+        {"train": [1.0, 0.1]},
+        {"train": [1.0, 0.5]},
+        framework="pytorch",
+        variant_label="v",
+        title="T",
+        log_scale=True,
+    )
+    assert ax.get_yscale() == "log"
+    assert ax.get_ylabel() == "Cross-entropy loss (log scale)"
+
+
+def test_image_grid_keeps_the_aspect_ratio_of_wide_images() -> None:
+    wide = plot_image_grid(np.zeros((2, 10, 40)), title="Wide", ncols=2, panel_inches=2.0)
+    square = plot_image_grid(np.zeros((2, 40, 40)), title="Square", ncols=2, panel_inches=2.0)
+    wide_width, wide_height = wide.get_size_inches()
+    square_width, square_height = square.get_size_inches()
+    assert wide_width == square_width == 4.0
+    assert wide_height < square_height - 1.0

@@ -108,6 +108,7 @@ def plot_comparison(
     title: str,
     ylabel: str = "Cross-entropy loss",
     xlabel: str = "Epoch",
+    log_scale: bool = False,
     ax: Any = None,
 ) -> Any:
     """Compare a variant's learning curves with a baseline's: baseline grey, variant in the framework's colour.
@@ -118,6 +119,8 @@ def plot_comparison(
             be shorter (early stopping).
         framework: ``"tensorflow"`` or ``"pytorch"``: the variant's colour.
         variant_label: the legend's name for the variant, e.g. ``"dropout 0.4"``.
+        log_scale: a logarithmic y axis, which shows a training loss near zero next to a validation loss
+            that is not (the axis label says so).
 
     Raises:
         ValueError: for an unknown framework or split, an empty series, or a missing title or label.
@@ -154,9 +157,11 @@ def plot_comparison(
             label=f"{name} ({split})",
         )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if log_scale:
+        ax.set_yscale("log")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(f"{ylabel} (log scale)" if log_scale else ylabel)
     ax.grid(alpha=0.3)
     ax.legend()
     return ax
@@ -197,8 +202,10 @@ def plot_image_grid(
         raise ValueError(f"ncols must be positive, got {ncols}")
     ncols = min(ncols, len(images))
     nrows = -(-len(images) // ncols)
+    # Panels keep the images' aspect ratio, plus room for a caption; the title gets its own strip.
+    panel_height = panel_inches * images.shape[1] / images.shape[2] + (0.3 if labels is not None else 0.05)
     figure, axes = plt.subplots(
-        nrows, ncols, figsize=(panel_inches * ncols, (panel_inches + 0.1) * nrows + 0.5), squeeze=False
+        nrows, ncols, figsize=(panel_inches * ncols, panel_height * nrows + 0.5), squeeze=False
     )
     for k, ax in enumerate(axes.flat):
         ax.set_axis_off()
@@ -234,7 +241,7 @@ def plot_confusion_matrix(
             unknown framework, or a missing title.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.colors import LinearSegmentedColormap, PowerNorm
 
     true = np.asarray(y_true)
     pred = np.asarray(y_pred)
@@ -256,9 +263,10 @@ def plot_confusion_matrix(
     matrix = np.zeros((num_classes, num_classes), dtype=int)
     np.add.at(matrix, (true, pred), 1)
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4.5))
+        _, ax = plt.subplots(figsize=(6.2, 4.8))
     cmap = LinearSegmentedColormap.from_list(framework, ["#FFFFFF", FRAMEWORK_COLORS[framework]])
-    image = ax.imshow(matrix, cmap=cmap)
+    # A square-root colour scale, so that a cell with one error is visibly coloured next to cells of 45.
+    image = ax.imshow(matrix, cmap=cmap, norm=PowerNorm(gamma=0.5, vmin=0, vmax=max(int(matrix.max()), 1)))
     threshold = matrix.max() / 2
     for i in range(num_classes):
         for j in range(num_classes):
@@ -278,4 +286,5 @@ def plot_confusion_matrix(
     ax.set_ylabel("True class")
     ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, label="Number of test images")
+    ax.figure.tight_layout()
     return ax
