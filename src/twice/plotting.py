@@ -25,6 +25,21 @@ FRAMEWORK_LABELS: dict[str, str] = {
 SPLIT_STYLES: dict[str, str] = {"train": "-", "test": "--", "validation": "--"}
 
 
+def _checked_splits(name: str, splits: Mapping[str, Sequence[float]]) -> list[tuple[str, np.ndarray]]:
+    """Validate ``{split: values}`` before anything is drawn, so that a bad call leaves no half-drawn figure."""
+    if not splits:
+        raise ValueError(f"{name}: no series to plot (expected e.g. {{'train': [...]}})")
+    checked = []
+    for split, values in splits.items():
+        if split not in SPLIT_STYLES:
+            raise ValueError(f"unknown split {split!r}: expected one of {', '.join(SPLIT_STYLES)}")
+        y = np.asarray(values, dtype=float)
+        if y.ndim != 1 or y.size == 0:
+            raise ValueError(f"{name}/{split}: expected a non-empty 1-D series, got shape {y.shape}")
+        checked.append((split, y))
+    return checked
+
+
 def plot_training_curves(
     histories: Mapping[str, Mapping[str, Sequence[float]]],
     *,
@@ -56,21 +71,13 @@ def plot_training_curves(
     if not histories:
         raise ValueError("histories is empty: nothing to plot")
     # Check everything before drawing, so that a bad call leaves no half-drawn figure behind.
-    series = []
+    series: list[tuple[str, str, np.ndarray]] = []
     for framework, splits in histories.items():
         if framework not in FRAMEWORK_COLORS:
             raise ValueError(
                 f"unknown framework {framework!r}: expected one of {', '.join(FRAMEWORK_COLORS)}"
             )
-        if not splits:
-            raise ValueError(f"{framework}: no series to plot (expected e.g. {{'train': [...]}})")
-        for split, values in splits.items():
-            if split not in SPLIT_STYLES:
-                raise ValueError(f"unknown split {split!r}: expected one of {', '.join(SPLIT_STYLES)}")
-            y = np.asarray(values, dtype=float)
-            if y.ndim != 1 or y.size == 0:
-                raise ValueError(f"{framework}/{split}: expected a non-empty 1-D series, got shape {y.shape}")
-            series.append((framework, split, y))
+        series.extend((framework, split, y) for split, y in _checked_splits(framework, splits))
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     for framework, split, y in series:
@@ -134,17 +141,10 @@ def plot_comparison(
         raise ValueError("a comparison needs a title and a variant_label")
     if variant_label == "baseline":
         raise ValueError("variant_label 'baseline' is taken by the baseline's curves")
-    series = []
+    series: list[tuple[str, str, str, np.ndarray]] = []
     for name, color, curves in (("baseline", BASELINE_COLOR, baseline), (variant_label, None, variant)):
-        if not curves:
-            raise ValueError(f"{name}: no series to plot")
-        for split, values in curves.items():
-            if split not in SPLIT_STYLES:
-                raise ValueError(f"unknown split {split!r}: expected one of {', '.join(SPLIT_STYLES)}")
-            y = np.asarray(values, dtype=float)
-            if y.ndim != 1 or y.size == 0:
-                raise ValueError(f"{name}/{split}: expected a non-empty 1-D series, got shape {y.shape}")
-            series.append((name, color or FRAMEWORK_COLORS[framework], split, y))
+        color = color or FRAMEWORK_COLORS[framework]
+        series.extend((name, color, split, y) for split, y in _checked_splits(name, curves))
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     for name, color, split, y in series:
