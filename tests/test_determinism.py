@@ -256,3 +256,37 @@ def test_unknown_framework_raises_and_seeds_nothing() -> None:
     after: Any = np.random.get_state()
     np.testing.assert_array_equal(after[1], np_state[1])
     assert after[2] == np_state[2]
+
+
+# --- TensorFloat-32 --------------------------------------------------------------------------------------------
+
+
+def test_seeding_torch_turns_tf32_off() -> None:
+    torch = pytest.importorskip("torch")
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    try:
+        seed_everything(0, "torch")
+        assert torch.backends.cuda.matmul.allow_tf32 is False
+        assert torch.backends.cudnn.allow_tf32 is False
+    finally:
+        torch.use_deterministic_algorithms(False)
+
+
+def test_seeding_tensorflow_turns_tf32_off() -> None:
+    tf = pytest.importorskip("tensorflow")
+    tf.config.experimental.enable_tensor_float_32_execution(True)
+    try:
+        seed_everything(0, "tensorflow")
+        assert tf.config.experimental.tensor_float_32_execution_enabled() is False
+    finally:
+        from tensorflow.python.framework import config as tf_config
+
+        tf_config.disable_op_determinism()
+
+
+def test_disable_tf32_rejects_an_unknown_framework() -> None:
+    from twice.determinism import disable_tf32
+
+    with pytest.raises(ValueError, match="unknown framework 'jax'"):
+        disable_tf32("jax")
