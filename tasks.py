@@ -7,6 +7,12 @@
     python3 tasks.py lab       open the notebooks in JupyterLab
     python3 tasks.py set-repository URL
                                point the book (launch buttons, Colab install cells) at a fork
+    python3 tasks.py exercises [CHAPTER]
+                               make the student and autograder versions of a chapter's exercises (all
+                               chapters without CHAPTER), with otter-grader, in _build/exercises/
+    python3 tasks.py grade AUTOGRADER_ZIP SUBMISSION...
+                               grade submitted notebooks without Docker; prints the scores and writes
+                               them to grades.csv beside the zip's student/ and autograder/ folders
 
 Everything is installed into a virtual environment in .venv, from requirements.txt; it is reinstalled only
 when requirements.txt or pyproject.toml change.
@@ -32,6 +38,8 @@ CONFIG = ROOT / "_config.yml"
 # The Colab cell of every notebook installs the helper package from this line; set-repository rewrites it.
 INSTALL_LINE = re.compile(r'^(REPOSITORY = ")([^"]*)(")', re.MULTILINE)
 CONFIG_URL = re.compile(r"^(  url: )(\S+)", re.MULTILINE)
+CONFIG_BRANCH = re.compile(r"^  branch: (\S+)", re.MULTILINE)
+EXERCISES_BUILD = ROOT / "_build" / "exercises"
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -83,6 +91,44 @@ def lab() -> None:
     run(BIN / "jupyter", "lab", ROOT / "chapters", env=quiet_env())
 
 
+def notebooks() -> list[Path]:
+    """Every notebook of the book: the chapter pairs and their exercise masters."""
+    return sorted(ROOT.glob("chapters/*/*.ipynb")) + sorted(ROOT.glob("chapters/*/exercises/*.ipynb"))
+
+
+def exercise_masters(chapter: str | None) -> list[Path]:
+    """The exercise masters of one chapter (``01_tensors`` or ``chapters/01_tensors``), or of all."""
+    if chapter is None:
+        masters = sorted(ROOT.glob("chapters/*/exercises/*.ipynb"))
+    else:
+        masters = sorted((ROOT / "chapters" / Path(chapter).name / "exercises").glob("*.ipynb"))
+    if not masters:
+        known = sorted({p.parent.parent.name for p in ROOT.glob("chapters/*/exercises/*.ipynb")})
+        sys.exit(f"no exercise notebooks for {chapter!r}; chapters with exercises: {', '.join(known)}")
+    return masters
+
+
+def exercises(chapter: str | None = None) -> None:
+    """otter assign every master of the chapter; see the README's section For instructors."""
+    masters = exercise_masters(chapter)
+    ensure_environment()
+    match = CONFIG_BRANCH.search(CONFIG.read_text())
+    branch = match.group(1) if match else "main"
+    # twice.exercises runs otter assign on each master, then makes each student notebook self-contained.
+    command = ["assign", "--branch", branch, EXERCISES_BUILD, *masters]
+    run(PYTHON, "-m", "twice.exercises", *command, env=quiet_env())
+    print(f"Hand out the notebooks in {EXERCISES_BUILD.relative_to(ROOT)}/<chapter>/<framework>/student/")
+
+
+def grade(autograder_zip: str, submissions: list[str]) -> None:
+    """Grade submissions with otter run's machinery, without Docker, and write grades.csv."""
+    ensure_environment()
+    zip_path = Path(autograder_zip).resolve()
+    grades = zip_path.parent.parent / "grades.csv"
+    paths = [Path(s).resolve() for s in submissions]  # run() works in ROOT, not in the caller's folder
+    run(PYTHON, "-m", "twice.exercises", "grade", "--csv", grades, zip_path, *paths, env=quiet_env())
+
+
 def set_repository(url: str) -> None:
     """Write the repository address into _config.yml and into every notebook's Colab install cell."""
     match = re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url)
@@ -92,7 +138,7 @@ def set_repository(url: str) -> None:
     if not CONFIG_URL.search(text):
         sys.exit("_config.yml has no 'repository: url:' line to rewrite")
     CONFIG.write_text(CONFIG_URL.sub(lambda m: m.group(1) + url, text, count=1))
-    for notebook in sorted(ROOT.glob("chapters/*/*.ipynb")):
+    for notebook in notebooks():
         nb = json.loads(notebook.read_text())
         changed = False
         for cell in nb["cells"]:
@@ -112,6 +158,10 @@ def main(argv: list[str]) -> None:
     commands = {"build": build, "test": test, "lab": lab}
     if len(argv) == 2 and argv[0] == "set-repository":
         set_repository(argv[1])
+    elif argv and argv[0] == "exercises" and len(argv) <= 2:
+        exercises(argv[1] if len(argv) == 2 else None)
+    elif len(argv) >= 3 and argv[0] == "grade":
+        grade(argv[1], argv[2:])
     elif len(argv) == 1 and argv[0] in commands:
         commands[argv[0]]()
     else:

@@ -151,8 +151,11 @@ def test_set_repository_rewrites_config_and_notebooks(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load((copy / "_config.yml").read_text())["repository"]["url"] == url
-    for path in (copy / "chapters").glob("*/*.ipynb"):
-        assert f'REPOSITORY = "{url}"' in "".join(code_cells(load(path))[0]["source"])
+    chapters = copy / "chapters"
+    rewritten = sorted(chapters.glob("*/*.ipynb")) + sorted(chapters.glob("*/exercises/*.ipynb"))
+    assert len(rewritten) > 2, "expected the chapter's notebooks and its exercise masters"
+    for path in rewritten:
+        assert f'REPOSITORY = "{url}"' in "".join(code_cells(load(path))[0]["source"]), path.name
     bad = subprocess.run(
         [sys.executable, "tasks.py", "set-repository", "not a url"],
         cwd=copy,

@@ -1,0 +1,708 @@
+"""The exercises: otter-grader masters that assign, grade and check as the README's *For instructors* says.
+
+The expensive part runs once, in a session fixture: the README's command ``python3 tasks.py exercises`` for
+every master (otter assign, which also grades otter's solutions notebook and fails if it loses a point); then,
+side by side, the grading of each student notebook, unanswered and with the master's solutions pasted in (and
+of another sheet's notebook, which must be refused); and the Colab stand-in: each student notebook executed
+alone in an empty folder, in a kernel made to look like Colab's, first unanswered, then solved. The tests
+below read the results. (nbval re-executes the masters themselves, like every notebook of the book.)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from twice import exercises
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CHAPTERS = sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and not p.name.startswith("."))
+MASTERS = sorted(ROOT.glob("chapters/*/exercises/*.ipynb"))
+FRAMEWORKS = ("tensorflow", "pytorch")
+BUILD = ROOT / "_build" / "exercises"
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+DIRECTIVE = re.compile(r"^(:{3,}|`{3,})\{(exercise|solution|solution-start|solution-end)\}\s*(\S*)")
+
+
+def exercise_directive(text: str) -> bool:
+    match = DIRECTIVE.match(text)
+    return bool(match) and match.group(2) == "exercise"
+
+
+def master_id(path: Path) -> str:
+    return f"{path.parent.parent.name}/{path.stem}"
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def tags(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def code_cells(notebook: dict) -> list[dict]:
+    return [c for c in notebook["cells"] if c["cell_type"] == "code" and source(c).strip()]
+
+
+def headings(notebook: dict) -> list[tuple[int, str]]:
+    found = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        in_fence = False
+        for line in source(cell).splitlines():
+            if line.lstrip().startswith(("```", "~~~")):
+                in_fence = not in_fence
+            match = HEADING.match(line)
+            if match and not in_fence:
+                found.append((len(match.group(1)), match.group(2)))
+    return found
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading a master: otter's blocks
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Question:
+    name: str
+    manual: bool
+    points: float | None
+    cells: list[dict] = field(default_factory=list)  # every cell between BEGIN and END QUESTION
+    solution_cells: list[dict] = field(default_factory=list)
+    test_cells: list[dict] = field(default_factory=list)
+    public_tests: list[str] = field(default_factory=list)
+    hidden_tests: list[str] = field(default_factory=list)
+
+
+def raw_marker(cell: dict) -> str | None:
+    """'begin question', 'end solution', ... for otter's raw boundary cells; None for anything else."""
+    if cell["cell_type"] != "raw":
+        return None
+    match = re.match(r"#\s+(begin|end)\s+(question|solution|tests|prompt)\b", source(cell), re.IGNORECASE)
+    return f"{match.group(1).lower()} {match.group(2).lower()}" if match else None
+
+
+def questions(notebook: dict) -> list[Question]:
+    found: list[Question] = []
+    block = None
+    for cell in notebook["cells"]:
+        marker = raw_marker(cell)
+        if marker == "begin question":
+            config = yaml.safe_load(source(cell).split("\n", 1)[1])
+            found.append(Question(config["name"], bool(config.get("manual", False)), config.get("points")))
+            continue
+        if marker == "end question":
+            block = None
+            continue
+        if marker and marker.startswith("begin"):
+            block = marker.split()[1]
+            continue
+        if marker and marker.startswith("end"):
+            block = None
+            continue
+        if not found:
+            continue
+        question = found[-1]
+        question.cells.append(cell)
+        if block == "solution":
+            question.solution_cells.append(cell)
+        elif block == "tests":
+            question.test_cells.append(cell)
+            text = source(cell)
+            (question.hidden_tests if text.lstrip().startswith("# HIDDEN") else question.public_tests).append(
+                text
+            )
+    return found
+
+
+def solution_lines(notebook: dict) -> set[str]:
+    """The lines a student must not see: solution code, model answers and hidden tests.
+
+    Lines that also occur outside those places (an import, a closing bracket) are not solutions.
+    """
+    secret: set[str] = set()
+    for question in questions(notebook):
+        for cell in question.solution_cells:
+            text = source(cell)
+            if cell["cell_type"] == "markdown":
+                secret.update(line.strip() for line in text.splitlines() if not DIRECTIVE.match(line.strip()))
+                continue
+            inside = False
+            for line in text.splitlines():
+                if exercises.MARKER_LINE.match(line):
+                    inside = line.strip().startswith("# BEGIN")
+                elif inside or exercises.MARKER_SUFFIX.search(line):
+                    secret.add(exercises.MARKER_SUFFIX.sub("", line).strip())
+        for test in question.hidden_tests:
+            secret.update(line.strip() for line in test.splitlines()[1:])
+    found = questions(notebook)
+    hidden = [id(c) for q in found for c in q.solution_cells + q.test_cells]
+    public: set[str] = set()
+    for cell in notebook["cells"]:
+        if id(cell) not in hidden:
+            public.update(line.strip() for line in source(cell).splitlines())
+    for question in found:
+        for test in question.public_tests:
+            public.update(line.strip() for line in test.splitlines())
+    return {line for line in secret - public if len(line) > 3}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The session fixture: assign, grade, and the Colab stand-in, once for all masters
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    master: Path
+    student: Path
+    autograder_notebook: Path
+    autograder_zip: Path
+    solved: Path  # the student notebook with the master's solutions pasted into its answer cells
+    grades: dict[str, dict[str, float]] = field(default_factory=dict)  # notebook kind -> column -> value
+    alone: dict | None = None  # the Colab stand-in, executed: unanswered, then the same cells solved
+    errors: list[str] = field(default_factory=list)
+
+
+def paste_solutions(student: dict, autograder: dict) -> dict:
+    """The student notebook with each answer cell replaced by the solution cell otter made it from."""
+    solved = json.loads(json.dumps(student))
+    answers = [c for c in solved["cells"] if c["cell_type"] == "code" and exercises.ANSWER_TAG in tags(c)]
+    solutions = [
+        c for c in autograder["cells"] if c["cell_type"] == "code" and exercises.SOLUTION_TAG in tags(c)
+    ]
+    assert len(answers) == len(solutions) > 0, (len(answers), len(solutions))
+    for answer, solution in zip(answers, solutions):
+        answer["source"] = solution["source"]
+    return solved
+
+
+def unanswered_then_solved(student: dict, solved: dict) -> dict:
+    """The student notebook as handed out, then its cells again (from Setup on) with the solutions in.
+
+    One kernel then shows both what a student sees before answering and after; the second half
+    redefines everything the first defined.
+    """
+    init = next(i for i, c in enumerate(student["cells"]) if source(c).startswith("# Initialize Otter"))
+    both = json.loads(json.dumps(student))
+    both["cells"] += json.loads(json.dumps(solved["cells"][init + 1 :]))
+    for cell in both["cells"]:
+        cell.pop("id", None)
+    both["nbformat_minor"] = 4  # cells without ids
+    return both
+
+
+# Prepended to the stand-in notebook: the kernel looks like Colab's to the notebook's setup cell (which then
+# asks pip for otter-grader and the helper package; the call is recorded, not run: there is no network) and to
+# otter (which then requires the tests folder and refuses tests kept in notebook metadata).
+PRETEND_COLAB = """\
+import subprocess
+import sys
+import types
+
+sys.modules["google.colab"] = types.ModuleType("google.colab")  # what the setup cell looks for
+PIP_CALLS = []
+_run = subprocess.run
+
+
+def _record_pip(args, *rest, **options):
+    if "pip" in args:
+        PIP_CALLS.append([str(a) for a in args])
+        return subprocess.CompletedProcess(args, 0)
+    return _run(args, *rest, **options)
+
+
+subprocess.run = _record_pip
+import otter.check.utils
+
+otter.check.utils.IPythonInterpreter.COLAB.value.running = lambda: True"""
+REPORT_COLAB = 'import json\n\nprint(json.dumps({"pip": PIP_CALLS, "interpreter": grader.interpreter.name}))'
+
+
+def as_on_colab(notebook: dict) -> dict:
+    """The notebook with a first cell that makes its kernel pass for Colab's, and a last that reports."""
+    pretend = {
+        "cell_type": "code",
+        "metadata": {},
+        "source": PRETEND_COLAB,
+        "outputs": [],
+        "execution_count": None,
+    }
+    report = {
+        "cell_type": "code",
+        "metadata": {},
+        "source": REPORT_COLAB,
+        "outputs": [],
+        "execution_count": None,
+    }
+    return {**notebook, "cells": [pretend, *notebook["cells"], report]}
+
+
+def run(command: list[str | Path], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(
+        [str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def execute_alone(notebook: Path, folder: Path, executed: Path) -> str | None:
+    """Execute ``notebook`` in ``folder``, which holds nothing else, as on Colab; None, or the error."""
+    folder.mkdir(parents=True)
+    shutil.copy(notebook, folder)
+    options = ["--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.shutdown_kernel=immediate"]
+    output = ["--output-dir", executed.parent, "--output", executed.name]
+    command = [BIN / "jupyter", "nbconvert", "--to", "notebook", "--execute", *options, *output]
+    result = run([*command, folder / notebook.name])
+    if result.returncode:
+        return f"{notebook.name} crashed in {folder}:\n{result.stderr[-3000:]}"
+    return None
+
+
+def grade(outcome: Outcome, work: Path) -> str | None:
+    """Grade the student notebook, unanswered and with the solutions pasted in, with the autograder zip,
+    together with the other framework's student notebook, which it must refuse without stopping.
+
+    (``otter assign`` has already graded otter's own solutions notebook, and the command fails if that
+    notebook loses a point; grading it again here would cost a kernel and tell nothing new.)
+    """
+    table = work / "grades.csv"
+    other = next(p for p in outcome.student.parents[2].glob("*/student/*.ipynb") if p != outcome.student)
+    kinds = {"solved": outcome.solved, "unanswered": outcome.student, "other": other}
+    command = ["grade", "--csv", table, outcome.autograder_zip, *kinds.values()]
+    result = run([sys.executable, "-m", "twice.exercises", *command])
+    if result.returncode != 1 or "1 of 3 submissions could not be graded" not in result.stderr:
+        return f"grading failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    with open(table, encoding="utf-8") as handle:
+        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    outcome.grades = {kind: rows[str(path)] for kind, path in kinds.items()}
+    return None
+
+
+@pytest.fixture(scope="session")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Outcome]:
+    assert MASTERS, "no exercise masters under chapters/*/exercises/"
+    assigned = run([sys.executable, ROOT / "tasks.py", "exercises"])
+    assert assigned.returncode == 0, (
+        "python3 tasks.py exercises failed (otter assign grades the solutions and fails if one fails its "
+        f"tests):\n{assigned.stdout[-3000:]}\n{assigned.stderr[-5000:]}"
+    )
+    work = tmp_path_factory.mktemp("exercises")
+    found, jobs = {}, []
+    for master in MASTERS:
+        chapter, framework = master.parent.parent.name, master.stem
+        out, base = BUILD / chapter / framework, work / f"{chapter}_{framework}"
+        student = out / "student" / f"{chapter}_{framework}.ipynb"
+        outcome = Outcome(
+            master,
+            student,
+            out / "autograder" / master.name,
+            out / "autograder" / "autograder.zip",
+            base / "solved" / student.name,
+        )
+        found[master] = outcome
+        if not (student.is_file() and outcome.autograder_zip.is_file()):
+            continue
+        solved = paste_solutions(load(student), load(outcome.autograder_notebook))
+        outcome.solved.parent.mkdir(parents=True)
+        outcome.solved.write_text(json.dumps(solved))
+        both = base / "both" / student.name
+        both.parent.mkdir()
+        both.write_text(json.dumps(as_on_colab(unanswered_then_solved(load(student), solved))))
+        jobs.append((outcome, None, lambda o=outcome, b=base: grade(o, b)))
+        executed = base / "executed.ipynb"
+        jobs.append((outcome, executed, lambda n=both, f=base / "alone", e=executed: execute_alone(n, f, e)))
+    # Every job is a subprocess with kernels of its own; a few at a time keep two cores busy.
+    with concurrent.futures.ThreadPoolExecutor(max(2, min(4, os.cpu_count() or 2))) as pool:
+        futures = [(outcome, executed, pool.submit(job)) for outcome, executed, job in jobs]
+        for outcome, executed, future in futures:
+            error = future.result()
+            if error:
+                outcome.errors.append(error)
+            elif executed is not None:
+                outcome.alone = load(executed)
+    return found
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Every chapter has mirrored exercises, in otter's format, shown as exercise boxes in the book
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_every_chapter_has_exercises_in_both_frameworks(chapter: Path) -> None:
+    for framework in FRAMEWORKS:
+        assert (chapter / "exercises" / f"{framework}.ipynb").is_file(), (
+            f"{chapter.name} lacks exercises/{framework}"
+        )
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if (c / "exercises").is_dir()], ids=lambda p: p.name)
+def test_exercises_are_mirrored(chapter: Path) -> None:
+    tf_nb, pt_nb = (load(chapter / "exercises" / f"{fw}.ipynb") for fw in FRAMEWORKS)
+    tf_questions, pt_questions = questions(tf_nb), questions(pt_nb)
+    assert [(q.name, q.manual, q.points) for q in tf_questions] == [
+        (q.name, q.manual, q.points) for q in pt_questions
+    ]
+    tf_headings, pt_headings = headings(tf_nb), headings(pt_nb)
+    assert tf_headings[0][0] == pt_headings[0][0] == 1
+    assert "TensorFlow" in tf_headings[0][1] and "PyTorch" in pt_headings[0][1]
+    assert tf_headings[1:] == pt_headings[1:]
+    assert "Setup" in [text for _, text in tf_headings], "no Setup section"
+
+
+def test_mirror_check_can_fail() -> None:
+    def master(*names: str) -> dict:
+        cells = []
+        for name in names:
+            cells += [
+                {"cell_type": "raw", "source": f"# BEGIN QUESTION\nname: {name}"},
+                {"cell_type": "raw", "source": "# END QUESTION"},
+            ]
+        return {"cells": cells}
+
+    assert [q.name for q in questions(master("a", "b"))] == ["a", "b"]
+    assert [q.name for q in questions(master("a", "b"))] != [q.name for q in questions(master("b", "a"))]
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_master_has_graded_and_open_questions_with_hidden_tests(path: Path) -> None:
+    found = questions(load(path))
+    graded = [q for q in found if not q.manual]
+    assert len(graded) >= 3, f"{master_id(path)}: at least three auto-graded exercises"
+    assert any(q.manual for q in found), f"{master_id(path)}: no open question"
+    assert len({q.name for q in found}) == len(found), "question names must be unique"
+    for q in graded:
+        assert q.public_tests and q.hidden_tests, f"{q.name}: needs public and hidden tests"
+        assert any(c["cell_type"] == "code" for c in q.solution_cells), f"{q.name}: no solution code"
+    for q in found:
+        assert q.solution_cells, f"{q.name}: no solution (a model answer for an open question)"
+
+
+def unmarked_comments(code: str) -> list[str]:
+    """Comment lines of solution code that otter would leave in the student version: hints, usually."""
+    found, inside = [], False
+    for line in code.splitlines():
+        if exercises.MARKER_LINE.match(line):
+            inside = line.strip().startswith("# BEGIN")
+        elif not inside and line.strip().startswith("#") and not exercises.MARKER_SUFFIX.search(line):
+            found.append(line.strip())
+    return found
+
+
+def test_unmarked_comments_are_found() -> None:
+    code = "# a hint\nx = 1  # SOLUTION\n# BEGIN SOLUTION\n# fine\n# END SOLUTION\n# SOLUTION NO PROMPT"
+    assert unmarked_comments(code) == ["# a hint"]
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_solution_code_keeps_its_comments_inside_the_solution(path: Path) -> None:
+    for q in questions(load(path)):
+        for cell in q.solution_cells:
+            if cell["cell_type"] == "code":
+                assert not unmarked_comments(source(cell)), f"{q.name}: a comment would reach the student"
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_master_renders_as_exercises_with_folded_solutions(path: Path) -> None:
+    """Every question: an {exercise} box; its solution in a dropdown; its tests removed from the page."""
+    for q in questions(load(path)):
+        boxes = [source(c) for c in q.cells if c["cell_type"] == "markdown" and exercise_directive(source(c))]
+        assert len(boxes) == 1, f"{q.name}: one {{exercise}} box"
+        label = re.search(r"^:label:\s*(\S+)", boxes[0], re.MULTILINE)
+        assert label, f"{q.name}: the exercise box needs a :label:"
+        solution_md = [source(c) for c in q.solution_cells if c["cell_type"] == "markdown"]
+        opening = DIRECTIVE.match(solution_md[0]) if solution_md else None
+        assert opening and opening.group(2) in ("solution", "solution-start"), (
+            f"{q.name}: no solution directive"
+        )
+        assert opening.group(3) == label.group(1), f"{q.name}: the solution names another exercise"
+        assert ":class: dropdown" in solution_md[0], f"{q.name}: the solution must be folded"
+        if any(c["cell_type"] == "code" for c in q.solution_cells):
+            assert opening.group(2) == "solution-start" and "{solution-end}" in solution_md[-1], q.name
+    for cell in code_cells(load(path)):
+        if re.search(r"^def test_", source(cell), re.MULTILINE):
+            assert "remove-cell" in tags(cell), "test cells must be removed from the rendered book"
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_master_is_committed_executed_with_the_colab_cell(path: Path) -> None:
+    notebook = load(path)
+    cells = code_cells(notebook)
+    assert [c["execution_count"] for c in cells] == list(range(1, len(cells) + 1)), "run it top to bottom"
+    assert not any(o["output_type"] == "error" for c in cells for o in c["outputs"])
+    first = source(cells[0])
+    chapter_first = source(code_cells(load(path.parent.parent / f"{path.stem}.ipynb"))[0])
+    assert first == chapter_first, "the Colab cell must be the chapter notebooks' cell, unchanged"
+    assert {"remove-cell", "nbval-skip"} <= tags(cells[0])
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert f'REPOSITORY = "{url}"' in first, "run: python3 tasks.py set-repository URL"
+    for index, cell in enumerate(cells):
+        if "nbval-ignore-output" in tags(cell):
+            following = source(cells[index + 1]) if index + 1 < len(cells) else ""
+            assert re.search(r"^\s*(assert |np\.testing\.assert)", following, re.MULTILINE), index
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The command: otter assign, the student version, grading
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_assign_writes_a_lone_student_notebook_and_an_autograder(
+    outcomes: dict[Path, Outcome], path: Path
+) -> None:
+    outcome = outcomes[path]
+    assert sorted(p.name for p in outcome.student.parent.iterdir()) == [outcome.student.name]
+    assert outcome.autograder_zip.is_file() and outcome.autograder_notebook.is_file()
+    assert BUILD.is_relative_to(ROOT / "_build") and "_build/" in (ROOT / ".gitignore").read_text()
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_solutions_get_full_marks(outcomes: dict[Path, Outcome], path: Path) -> None:
+    outcome = outcomes[path]
+    assert not outcome.errors, "\n".join(outcome.errors)
+    graded = [q.name for q in questions(load(path)) if not q.manual]
+    row = outcome.grades["solved"]  # the student notebook with the master's solutions in its answer cells
+    assert not row["error"] and sorted(set(row) - {"submission", "total", "possible", "error"}) == sorted(
+        graded
+    )
+    assert float(row["possible"]) == 2 * len(graded) and float(row["total"]) == float(row["possible"]), row
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_unanswered_student_notebook_fails_every_question(outcomes: dict[Path, Outcome], path: Path) -> None:
+    outcome = outcomes[path]
+    assert not outcome.errors, "\n".join(outcome.errors)
+    row, full = outcome.grades["unanswered"], outcome.grades["solved"]
+    assert not row["error"] and float(row["total"]) < float(row["possible"]), row
+    for question in set(row) - {"submission", "total", "possible", "error"}:
+        assert float(row[question]) < float(full[question]), f"{question} passes without an answer"
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_grading_refuses_another_sheet_and_goes_on(outcomes: dict[Path, Outcome], path: Path) -> None:
+    outcome = outcomes[path]
+    assert not outcome.errors, "\n".join(outcome.errors)
+    row = outcome.grades["other"]  # the other framework's student notebook, graded with this zip
+    assert "Received submission for assignment" in row["error"] and float(row["total"]) == 0, row
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_student_notebook_holds_no_solution(outcomes: dict[Path, Outcome], path: Path) -> None:
+    master, student = load(path), load(outcomes[path].student)
+    text = "\n".join(source(c) for c in student["cells"])
+    lines = {line.strip() for line in text.splitlines()}
+    secret = solution_lines(master)
+    assert len(secret) > 10, "the solution-line extraction found (almost) nothing"
+    leaked = sorted(secret & lines)
+    assert not leaked, f"solution lines in the student notebook: {leaked[:5]}"
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "# SOLUTION", "# HIDDEN", "BEGIN TESTS", "hidden=True"):
+        assert marker not in text, marker
+    assert not any(c["cell_type"] == "raw" for c in student["cells"])
+    assert not any(DIRECTIVE.match(line.strip()) for line in lines), "MyST directives left for Jupyter"
+    assert not any(c.get("outputs") for c in student["cells"] if c["cell_type"] == "code")
+    for q in questions(master):
+        for test in q.hidden_tests:
+            name = re.search(r"^def (\w+)", test, re.MULTILINE).group(1)
+            assert name not in text, f"the hidden test {name} is in the student notebook"
+
+
+def test_solution_lines_finds_solutions() -> None:
+    master = {
+        "cells": [
+            {"cell_type": "raw", "source": "# BEGIN QUESTION\nname: q"},
+            {"cell_type": "raw", "source": "# BEGIN SOLUTION"},
+            {
+                "cell_type": "code",
+                "source": "import numpy as np\nanswer = 42  # SOLUTION\ndef f():\n"
+                "    # BEGIN SOLUTION\n    return np.pi * 2\n    # END SOLUTION",
+            },
+            {"cell_type": "raw", "source": "# END SOLUTION"},
+            {"cell_type": "raw", "source": "# BEGIN TESTS"},
+            {"cell_type": "code", "source": "# HIDDEN\ndef test_secret(answer):\n    assert answer == 42"},
+            {"cell_type": "raw", "source": "# END TESTS"},
+            {"cell_type": "raw", "source": "# END QUESTION"},
+            {"cell_type": "code", "source": "import numpy as np"},
+        ]
+    }
+    assert solution_lines(master) == {
+        "answer = 42",
+        "return np.pi * 2",
+        "def test_secret(answer):",
+        "assert answer == 42",
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The Colab stand-in: the student notebook alone in a fresh folder
+# ----------------------------------------------------------------------------------------------------------
+
+
+def check_outputs(notebook: dict) -> list[tuple[str, str]]:
+    found = []
+    for cell in code_cells(notebook):
+        match = re.fullmatch(r'grader\.check\("(\w+)"\)', source(cell).strip())
+        if match:
+            text = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"])
+            found.append((match.group(1), text))
+    return found
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_student_notebook_checks_itself_alone(outcomes: dict[Path, Outcome], path: Path) -> None:
+    """In a folder holding nothing but the notebook, in a kernel that passes for Colab's, grader.check works
+    for every question: it reports failures for the unanswered stubs, without a crash, and passes once the
+    solutions are in."""
+    outcome = outcomes[path]
+    assert not outcome.errors, "\n".join(outcome.errors)
+    checks = check_outputs(outcome.alone)  # the notebook ran top to bottom: no cell raised
+    graded = [q.name for q in questions(load(path)) if not q.manual]
+    assert [name for name, _ in checks] == graded + graded
+    for name, output in checks[: len(graded)]:
+        assert output.startswith(f"{name} results:") and "❌ Test case failed" in output, (name, output[:300])
+    for name, output in checks[len(graded) :]:
+        assert output == f"{name} results: All test cases passed!", (name, output[:600])
+    report = json.loads("".join(code_cells(outcome.alone)[-1]["outputs"][0]["text"]))
+    assert report["interpreter"] == "COLAB", "otter did not take the kernel for Colab's"
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    (pip,) = report["pip"]  # the setup cell installs once, with a pinned otter-grader and the book's package
+    assert pip[1:5] == ["-m", "pip", "install", "--quiet"], pip
+    assert pip[5:] == [f"otter-grader=={metadata.version('otter-grader')}", f"git+{url}"], pip
+
+
+# ----------------------------------------------------------------------------------------------------------
+# twice.exercises, piece by piece
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_strip_solution_markers_keeps_the_code() -> None:
+    code = "x = 1  # SOLUTION\ndef f():\n    # BEGIN SOLUTION\n    return 2\n    # END SOLUTION\n# BEGIN SOLUTION NO PROMPT\ny = 3\n# END SOLUTION"
+    assert exercises.strip_solution_markers(code) == "x = 1\ndef f():\n    return 2\ny = 3"
+    assert exercises.strip_solution_markers("a = 'SOLUTION'") == "a = 'SOLUTION'"
+
+
+def test_plain_markdown_unwraps_exercises_and_refuses_solutions() -> None:
+    box = ":::{exercise}\n:label: ex-a\n:class: hard\n\nWrite `f`.\n\nThen `g`.\n:::\nafter"
+    assert exercises.plain_markdown(box) == "**Exercise.** Write `f`.\n\nThen `g`.\nafter"
+    with pytest.raises(ValueError, match="outside otter's SOLUTION block"):
+        exercises.plain_markdown(":::{solution} ex-a\n:class: dropdown\n\nThe answer.\n:::")
+
+
+def test_absolute_links_point_at_the_repository_and_drop_other_masters() -> None:
+    text = "[the notebook](../tensorflow.ipynb), [the others](pytorch.ipynb), [web](https://x.org/a.md)"
+    got = exercises.absolute_links(
+        text, "chapters/01_tensors/exercises/tensorflow.ipynb", "https://github.com/o/r"
+    )
+    assert got == (
+        "[the notebook](https://github.com/o/r/blob/main/chapters/01_tensors/tensorflow.ipynb), "
+        "the others, [web](https://x.org/a.md)"
+    )
+
+
+def test_setup_cell_writes_the_public_tests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tests = {"q1.py": "OK_FORMAT = False\nname = 'q1'\n", "q2.py": "s = '''tricky\\n'''\n"}
+    code = exercises.setup_cell_source(tests, "tests_here", "https://github.com/o/r", "7.0.0")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "setup-cell", "exec"), {})  # noqa: S102 - our own cell; off Colab it only writes files
+    assert {p.name: p.read_text() for p in (tmp_path / "tests_here").iterdir()} == tests
+    assert '"otter-grader==7.0.0"' in code and 'REPOSITORY = "https://github.com/o/r"' in code
+
+
+def test_make_student_notebook_needs_otters_init_cell() -> None:
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# T"},
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": 'REPOSITORY = "https://github.com/o/r"',
+                "outputs": [],
+                "execution_count": None,
+            },
+        ],
+        "metadata": {},
+    }
+    with pytest.raises(ValueError, match="initialisation cell"):
+        exercises.make_student_notebook(
+            notebook, {}, tests_dir="t", notebook_path="c/e/x.ipynb", otter_version="7"
+        )
+    with pytest.raises(ValueError, match="Colab cell"):
+        exercises.repository_of({"cells": []})
+
+
+def test_tasks_exercises_rejects_an_unknown_chapter() -> None:
+    result = run([sys.executable, ROOT / "tasks.py", "exercises", "99_nothing"])
+    assert result.returncode != 0 and "chapters with exercises: " in result.stderr
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The rendered book
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_toc_lists_the_exercise_pages_after_the_notebooks() -> None:
+    toc = (ROOT / "_toc.yml").read_text()
+    for master in MASTERS:
+        chapter = master.parent.parent.name
+        entry = f"file: chapters/{chapter}/exercises/{master.stem}\n"
+        assert entry in toc, f"_toc.yml misses {chapter}/exercises/{master.stem}"
+        assert toc.index(f"file: chapters/{chapter}/pytorch\n") < toc.index(entry)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert {"sphinx_exercise", "twice.exercises"} <= set(config["sphinx"]["extra_extensions"])
+
+
+def test_book_shows_exercises_with_folded_solutions_and_no_tests(tmp_path: Path) -> None:
+    bs4 = pytest.importorskip("bs4")
+    result = run([BIN / "jupyter-book", "build", ROOT, "-W", "-n", "--keep-going", "--path-output", tmp_path])
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    for master in MASTERS:
+        page = (
+            tmp_path
+            / "_build"
+            / "html"
+            / "chapters"
+            / master.parent.parent.name
+            / "exercises"
+            / f"{master.stem}.html"
+        )
+        main = bs4.BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find("main")
+        found = questions(load(master))
+        boxes, solutions = main.select("div.exercise"), main.select("div.solution")
+        assert len(boxes) == len(solutions) == len(found), (len(boxes), len(solutions), len(found))
+        assert all("dropdown" in s["class"] for s in solutions), "solutions must be folded"
+        graded = [q for q in found if not q.manual]
+        assert sum(1 for s in solutions if s.select("div.cell")) == len(graded), (
+            "solution code belongs in the dropdown"
+        )
+        text = main.get_text()
+        for leak in (
+            "BEGIN SOLUTION",
+            "END SOLUTION",
+            "# SOLUTION",
+            "def test_",
+            "# HIDDEN",
+            "ASSIGNMENT CONFIG",
+            "BEGIN QUESTION",
+            "REPOSITORY =",
+        ):
+            assert leak not in text, f"{page.name}: {leak!r} shows in the book"
