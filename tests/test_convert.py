@@ -29,16 +29,6 @@ ATOL = 1e-5
 _EVEN_SAME = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 
 
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    return pytest.importorskip("keras")
-
-
-@pytest.fixture(scope="module")
-def torch() -> Any:
-    return pytest.importorskip("torch")
-
-
 def _rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 

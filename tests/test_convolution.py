@@ -22,21 +22,6 @@ def _assert_float32_close(actual: Any, desired: Any) -> None:
     np.testing.assert_allclose(actual, desired, rtol=1e-5, atol=1e-5)
 
 
-@pytest.fixture(scope="module")
-def tf() -> Any:
-    return pytest.importorskip("tensorflow")
-
-
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    return pytest.importorskip("keras")
-
-
-@pytest.fixture(scope="module")
-def torch() -> Any:
-    return pytest.importorskip("torch")
-
-
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(2024)

@@ -44,16 +44,6 @@ needs_tf_gpu = pytest.mark.skipif(not TF_GPU, reason="TensorFlow sees no GPU on 
 
 
 @pytest.fixture
-def torch() -> Any:
-    return pytest.importorskip("torch")
-
-
-@pytest.fixture
-def tf() -> Any:
-    return pytest.importorskip("tensorflow")
-
-
-@pytest.fixture
 def not_colab(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
 

@@ -26,21 +26,6 @@ from twice.references import (
 Params = list[tuple[np.ndarray, np.ndarray]]
 
 
-@pytest.fixture(scope="module")
-def tf() -> Any:
-    return pytest.importorskip("tensorflow")
-
-
-@pytest.fixture(scope="module")
-def keras() -> Any:
-    return pytest.importorskip("keras")
-
-
-@pytest.fixture(scope="module")
-def torch() -> Any:
-    return pytest.importorskip("torch")
-
-
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
