@@ -3,7 +3,6 @@ and a strict build. (nbval re-executes the notebooks themselves; see conftest.py
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -13,37 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from notebook_files import code_cells, headings, load, tags
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and not p.name.startswith("."))
 NOTEBOOKS = sorted(ROOT.glob("chapters/*/*.ipynb"))
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def headings(notebook: dict) -> list[tuple[int, str]]:
-    found = []
-    for cell in notebook["cells"]:
-        if cell["cell_type"] != "markdown":
-            continue
-        in_fence = False
-        for line in "".join(cell["source"]).splitlines():
-            if line.lstrip().startswith(("```", "~~~")):
-                in_fence = not in_fence
-            match = HEADING.match(line)
-            if match and not in_fence:
-                found.append((len(match.group(1)), match.group(2)))
-    return found
-
-
-def code_cells(notebook: dict) -> list[dict]:
-    return [c for c in notebook["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
-
-
-def tags(cell: dict) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
 
 
 def test_there_is_at_least_one_chapter() -> None:

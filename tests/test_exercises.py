@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from notebook_files import code_cells, headings, load, source, tags
 from twice import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +34,6 @@ CHAPTERS = sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and not
 MASTERS = sorted(ROOT.glob("chapters/*/exercises/*.ipynb"))
 FRAMEWORKS = ("tensorflow", "pytorch")
 BUILD = ROOT / "_build" / "exercises"
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 DIRECTIVE = re.compile(r"^(:{3,}|`{3,})\{(exercise|solution|solution-start|solution-end)\}\s*(\S*)")
 
 
@@ -44,37 +44,6 @@ def exercise_directive(text: str) -> bool:
 
 def master_id(path: Path) -> str:
     return f"{path.parent.parent.name}/{path.stem}"
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
-
-def tags(cell: dict) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
-
-
-def code_cells(notebook: dict) -> list[dict]:
-    return [c for c in notebook["cells"] if c["cell_type"] == "code" and source(c).strip()]
-
-
-def headings(notebook: dict) -> list[tuple[int, str]]:
-    found = []
-    for cell in notebook["cells"]:
-        if cell["cell_type"] != "markdown":
-            continue
-        in_fence = False
-        for line in source(cell).splitlines():
-            if line.lstrip().startswith(("```", "~~~")):
-                in_fence = not in_fence
-            match = HEADING.match(line)
-            if match and not in_fence:
-                found.append((len(match.group(1)), match.group(2)))
-    return found
 
 
 # ----------------------------------------------------------------------------------------------------------
