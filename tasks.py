@@ -2,8 +2,17 @@
 """The book's two commands, and a few more, with nothing but Python 3.11 and pip needed beforehand.
 
     python3 tasks.py build     install what is needed, then build the book into _build/html
-    python3 tasks.py test      install what is needed, then run every test: the helper package's tests,
-                               the notebooks' structure, nbval on every notebook, and the strict book build
+    python3 tasks.py test      install what is needed, then run every check: ruff, mypy, the helper
+                               package's tests, the notebooks' structure, nbval on every notebook (in the
+                               "foreign machine" environment, FOREIGN_MACHINE below) and the strict book build
+    python3 tasks.py test --quick
+                               the same without nbval and without the book build (a minute or two)
+    python3 tasks.py test -- PYTEST_ARGS...
+                               only pytest, with these arguments: a file, a notebook, a -k selection
+    python3 tasks.py test --native [...]
+                               nbval in this machine's own environment instead of the foreign one
+    python3 tasks.py execute [--foreign] [NOTEBOOK...]
+                               re-run notebooks top to bottom and store their outputs (all without NOTEBOOK)
     python3 tasks.py lab       open the notebooks in JupyterLab
     python3 tasks.py set-repository URL
                                point the book (launch buttons, Colab install cells) at a fork
@@ -26,6 +35,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -40,6 +50,24 @@ INSTALL_LINE = re.compile(r'^(REPOSITORY = ")([^"]*)(")', re.MULTILINE)
 CONFIG_URL = re.compile(r"^(  url: )(\S+)", re.MULTILINE)
 CONFIG_BRANCH = re.compile(r"^  branch: (\S+)", re.MULTILINE)
 EXERCISES_BUILD = ROOT / "_build" / "exercises"
+
+# The "foreign machine": settings under which the numeric libraries take other code paths than the ones they
+# pick on their own, on any x86-64 machine with two or more cores. Trained weights then come out different
+# (tests/test_foreign_machine.py shows it), so a notebook output that depends on them cannot pass nbval by
+# luck: outputs recorded on one machine are tested as if on another. See "How verification works" in README.
+FOREIGN_MACHINE: dict[str, str] = {
+    # One thread where there would be one per core: PyTorch's intra-op pool (and OpenMP in MKL, oneDNN).
+    "OMP_NUM_THREADS": "1",
+    # TensorFlow's intra-op pool, likewise (a notebook that sets its own thread count keeps it).
+    "TF_NUM_INTRAOP_THREADS": "1",
+    # TensorFlow's oneDNN kernels off: Eigen's own kernels instead, on any CPU.
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    # oneDNN (PyTorch's convolutions) without AVX-512, where the CPU has it.
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    # MKL (PyTorch's matrix products) on its SSE2-compatible code path instead of the CPU's best.
+    "MKL_CBWR": "COMPATIBLE",
+}
+FOREIGN_VARIABLE = "TWICE_FOREIGN_MACHINE"  # set to 1 in the foreign environment, so that tests can tell
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -81,9 +109,66 @@ def build() -> None:
     print(f"The book is at {ROOT / '_build' / 'html' / 'index.html'}")
 
 
-def test() -> None:
+def foreign_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the FOREIGN_MACHINE settings on top."""
+    return {**env, **FOREIGN_MACHINE, FOREIGN_VARIABLE: "1"}
+
+
+def native_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without any FOREIGN_MACHINE setting: the numeric libraries choose for themselves."""
+    return {k: v for k, v in env.items() if k not in FOREIGN_MACHINE and k != FOREIGN_VARIABLE}
+
+
+NBVAL_OPTIONS = ("--nbval", "--nbval-current-env", "--nbval-cell-timeout=300")
+
+
+def test(argv: list[str]) -> None:
+    """ruff, mypy and pytest (nbval and the book build included), as CI runs them; see the module docstring."""
+    options, pytest_args = (
+        (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)
+    )
+    native, quick = "--native" in options, "--quick" in options
+    if set(options) - {"--native", "--quick"} or (quick and pytest_args is not None):
+        sys.exit(__doc__)
     ensure_environment()
-    run(PYTHON, "-m", "pytest", env=quiet_env())
+    env = native_env(quiet_env()) if native else foreign_env(quiet_env())
+    started = time.perf_counter()
+    if pytest_args is not None:
+        run(PYTHON, "-m", "pytest", *NBVAL_OPTIONS, *pytest_args, env=env)
+        return
+    run(BIN / "ruff", "check", ROOT, env=env)
+    run(BIN / "mypy", env=env)  # what it checks: [tool.mypy] files in pyproject.toml
+    run(BIN / "mypy", ROOT / "tests" / "conftest.py", env=env)  # excluded above: see pyproject.toml
+    if quick:
+        run(PYTHON, "-m", "pytest", "-m", "not book", env=env)  # no --nbval: notebooks are not collected
+    else:
+        run(PYTHON, "-m", "pytest", *NBVAL_OPTIONS, env=env)
+    print(f"all checks passed in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def execute(argv: list[str]) -> None:
+    """Run notebooks top to bottom in a fresh kernel and store their outputs, as an author commits them."""
+    foreign = "--foreign" in argv
+    paths = [Path(a).resolve() for a in argv if a != "--foreign"] or notebooks()
+    for path in paths:
+        if path.suffix != ".ipynb" or not path.is_file():
+            sys.exit(f"not a notebook: {path}")
+    ensure_environment()
+    env = foreign_env(quiet_env()) if foreign else native_env(quiet_env())
+    for path in paths:
+        started = time.perf_counter()
+        run(
+            BIN / "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--inplace",
+            "--ExecutePreprocessor.timeout=600",
+            path,
+            env=env,
+        )
+        print(f"  {path.relative_to(ROOT)}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def lab() -> None:
@@ -155,8 +240,12 @@ def set_repository(url: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    commands = {"build": build, "test": test, "lab": lab}
-    if len(argv) == 2 and argv[0] == "set-repository":
+    commands = {"build": build, "lab": lab}
+    if argv and argv[0] == "test":
+        test(argv[1:])
+    elif argv and argv[0] == "execute":
+        execute(argv[1:])
+    elif len(argv) == 2 and argv[0] == "set-repository":
         set_repository(argv[1])
     elif argv and argv[0] == "exercises" and len(argv) <= 2:
         exercises(argv[1] if len(argv) == 2 else None)

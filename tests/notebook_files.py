@@ -5,27 +5,32 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any, TypeAlias
+
+Notebook: TypeAlias = dict[str, Any]  # a notebook's JSON, as nbformat writes it
+Cell: TypeAlias = dict[str, Any]  # one entry of its "cells"
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 
 
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def load(path: Path) -> Notebook:
+    notebook: Notebook = json.loads(path.read_text(encoding="utf-8"))
+    return notebook
 
 
-def source(cell: dict) -> str:
+def source(cell: Cell) -> str:
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
-def tags(cell: dict) -> set[str]:
+def tags(cell: Cell) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
 
 
-def code_cells(notebook: dict) -> list[dict]:
+def code_cells(notebook: Notebook) -> list[Cell]:
     return [c for c in notebook["cells"] if c["cell_type"] == "code" and source(c).strip()]
 
 
-def headings(notebook: dict) -> list[tuple[int, str]]:
+def headings(notebook: Notebook) -> list[tuple[int, str]]:
     """(level, text) of every Markdown heading, skipping lines inside fenced code blocks."""
     found = []
     for cell in notebook["cells"]:

@@ -11,7 +11,8 @@ import os
 import platform
 import sys
 import types
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -37,10 +38,22 @@ def _tf_sees_gpu() -> bool:
 
 TORCH_GPU = _torch_sees_gpu()
 TF_GPU = _tf_sees_gpu()
-needs_no_torch_gpu = pytest.mark.skipif(TORCH_GPU, reason="PyTorch sees a GPU on this machine")
-needs_no_tf_gpu = pytest.mark.skipif(TF_GPU, reason="TensorFlow sees a GPU on this machine")
-needs_torch_gpu = pytest.mark.skipif(not TORCH_GPU, reason="PyTorch sees no GPU on this machine")
-needs_tf_gpu = pytest.mark.skipif(not TF_GPU, reason="TensorFlow sees no GPU on this machine")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _gpu(skip: bool, reason: str) -> Callable[[F], F]:
+    """Skip when ``skip``, saying why, and mark the test ``gpu``: the only kind of test that may skip."""
+
+    def decorate(test: F) -> F:
+        return pytest.mark.gpu(pytest.mark.skipif(skip, reason=reason)(test))  # type: ignore[no-any-return]
+
+    return decorate
+
+
+needs_no_torch_gpu = _gpu(TORCH_GPU, "GPU machines only test the GPU path: PyTorch sees a GPU on this machine")
+needs_no_tf_gpu = _gpu(TF_GPU, "GPU machines only test the GPU path: TensorFlow sees a GPU on this machine")
+needs_torch_gpu = _gpu(not TORCH_GPU, "needs a GPU: PyTorch sees no GPU on this machine")
+needs_tf_gpu = _gpu(not TF_GPU, "needs a GPU: TensorFlow sees no GPU on this machine")
 
 
 @pytest.fixture

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import csv
+import functools
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -25,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from notebook_files import code_cells, headings, load, source, tags
+from notebook_files import Cell, Notebook, code_cells, headings, load, source, tags
 from twice import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +41,7 @@ DIRECTIVE = re.compile(r"^(:{3,}|`{3,})\{(exercise|solution|solution-start|solut
 
 def exercise_directive(text: str) -> bool:
     match = DIRECTIVE.match(text)
-    return bool(match) and match.group(2) == "exercise"
+    return match is not None and match.group(2) == "exercise"
 
 
 def master_id(path: Path) -> str:
@@ -56,14 +58,14 @@ class Question:
     name: str
     manual: bool
     points: float | None
-    cells: list[dict] = field(default_factory=list)  # every cell between BEGIN and END QUESTION
-    solution_cells: list[dict] = field(default_factory=list)
-    test_cells: list[dict] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)  # every cell between BEGIN and END QUESTION
+    solution_cells: list[Cell] = field(default_factory=list)
+    test_cells: list[Cell] = field(default_factory=list)
     public_tests: list[str] = field(default_factory=list)
     hidden_tests: list[str] = field(default_factory=list)
 
 
-def raw_marker(cell: dict) -> str | None:
+def raw_marker(cell: Cell) -> str | None:
     """'begin question', 'end solution', ... for otter's raw boundary cells; None for anything else."""
     if cell["cell_type"] != "raw":
         return None
@@ -71,7 +73,7 @@ def raw_marker(cell: dict) -> str | None:
     return f"{match.group(1).lower()} {match.group(2).lower()}" if match else None
 
 
-def questions(notebook: dict) -> list[Question]:
+def questions(notebook: Notebook) -> list[Question]:
     found: list[Question] = []
     block = None
     for cell in notebook["cells"]:
@@ -104,7 +106,7 @@ def questions(notebook: dict) -> list[Question]:
     return found
 
 
-def solution_lines(notebook: dict) -> set[str]:
+def solution_lines(notebook: Notebook) -> set[str]:
     """The lines a student must not see: solution code, model answers and hidden tests.
 
     Lines that also occur outside those places (an import, a closing bracket) are not solutions.
@@ -148,14 +150,14 @@ class Outcome:
     autograder_notebook: Path
     autograder_zip: Path
     solved: Path  # the student notebook with the master's solutions pasted into its answer cells
-    grades: dict[str, dict[str, float]] = field(default_factory=dict)  # notebook kind -> column -> value
-    alone: dict | None = None  # the Colab stand-in, executed: unanswered, then the same cells solved
+    grades: dict[str, dict[str, str]] = field(default_factory=dict)  # notebook kind -> column -> value
+    alone: Notebook | None = None  # the Colab stand-in, executed: unanswered, then the same cells solved
     errors: list[str] = field(default_factory=list)
 
 
-def paste_solutions(student: dict, autograder: dict) -> dict:
+def paste_solutions(student: Notebook, autograder: Notebook) -> Notebook:
     """The student notebook with each answer cell replaced by the solution cell otter made it from."""
-    solved = json.loads(json.dumps(student))
+    solved: Notebook = json.loads(json.dumps(student))
     answers = [c for c in solved["cells"] if c["cell_type"] == "code" and exercises.ANSWER_TAG in tags(c)]
     solutions = [
         c for c in autograder["cells"] if c["cell_type"] == "code" and exercises.SOLUTION_TAG in tags(c)
@@ -166,14 +168,14 @@ def paste_solutions(student: dict, autograder: dict) -> dict:
     return solved
 
 
-def unanswered_then_solved(student: dict, solved: dict) -> dict:
+def unanswered_then_solved(student: Notebook, solved: Notebook) -> Notebook:
     """The student notebook as handed out, then its cells again (from Setup on) with the solutions in.
 
     One kernel then shows both what a student sees before answering and after; the second half
     redefines everything the first defined.
     """
     init = next(i for i, c in enumerate(student["cells"]) if source(c).startswith("# Initialize Otter"))
-    both = json.loads(json.dumps(student))
+    both: Notebook = json.loads(json.dumps(student))
     both["cells"] += json.loads(json.dumps(solved["cells"][init + 1 :]))
     for cell in both["cells"]:
         cell.pop("id", None)
@@ -208,16 +210,16 @@ otter.check.utils.IPythonInterpreter.COLAB.value.running = lambda: True"""
 REPORT_COLAB = 'import json\n\nprint(json.dumps({"pip": PIP_CALLS, "interpreter": grader.interpreter.name}))'
 
 
-def as_on_colab(notebook: dict) -> dict:
+def as_on_colab(notebook: Notebook) -> Notebook:
     """The notebook with a first cell that makes its kernel pass for Colab's, and a last that reports."""
-    pretend = {
+    pretend: Cell = {
         "cell_type": "code",
         "metadata": {},
         "source": PRETEND_COLAB,
         "outputs": [],
         "execution_count": None,
     }
-    report = {
+    report: Cell = {
         "cell_type": "code",
         "metadata": {},
         "source": REPORT_COLAB,
@@ -239,7 +241,7 @@ def execute_alone(notebook: Path, folder: Path, executed: Path) -> str | None:
     folder.mkdir(parents=True)
     shutil.copy(notebook, folder)
     options = ["--ExecutePreprocessor.timeout=600", "--ExecutePreprocessor.shutdown_kernel=immediate"]
-    output = ["--output-dir", executed.parent, "--output", executed.name]
+    output: list[str | Path] = ["--output-dir", executed.parent, "--output", executed.name]
     command = [BIN / "jupyter", "nbconvert", "--to", "notebook", "--execute", *options, *output]
     result = run([*command, folder / notebook.name])
     if result.returncode:
@@ -257,7 +259,7 @@ def grade(outcome: Outcome, work: Path) -> str | None:
     table = work / "grades.csv"
     other = next(p for p in outcome.student.parents[2].glob("*/student/*.ipynb") if p != outcome.student)
     kinds = {"solved": outcome.solved, "unanswered": outcome.student, "other": other}
-    command = ["grade", "--csv", table, outcome.autograder_zip, *kinds.values()]
+    command: list[str | Path] = ["grade", "--csv", table, outcome.autograder_zip, *kinds.values()]
     result = run([sys.executable, "-m", "twice.exercises", *command])
     if result.returncode != 1 or "1 of 3 submissions could not be graded" not in result.stderr:
         return f"grading failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
@@ -276,7 +278,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Outcome]:
         f"tests):\n{assigned.stdout[-3000:]}\n{assigned.stderr[-5000:]}"
     )
     work = tmp_path_factory.mktemp("exercises")
-    found, jobs = {}, []
+    found: dict[Path, Outcome] = {}
+    jobs: list[tuple[Outcome, Path | None, Callable[[], str | None]]] = []  # None: no notebook to load
     for master in MASTERS:
         chapter, framework = master.parent.parent.name, master.stem
         out, base = BUILD / chapter / framework, work / f"{chapter}_{framework}"
@@ -297,18 +300,18 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Outcome]:
         both = base / "both" / student.name
         both.parent.mkdir()
         both.write_text(json.dumps(as_on_colab(unanswered_then_solved(load(student), solved))))
-        jobs.append((outcome, None, lambda o=outcome, b=base: grade(o, b)))
+        jobs.append((outcome, None, functools.partial(grade, outcome, base)))
         executed = base / "executed.ipynb"
-        jobs.append((outcome, executed, lambda n=both, f=base / "alone", e=executed: execute_alone(n, f, e)))
+        jobs.append((outcome, executed, functools.partial(execute_alone, both, base / "alone", executed)))
     # Every job is a subprocess with kernels of its own; a few at a time keep two cores busy.
     with concurrent.futures.ThreadPoolExecutor(max(2, min(4, os.cpu_count() or 2))) as pool:
-        futures = [(outcome, executed, pool.submit(job)) for outcome, executed, job in jobs]
-        for outcome, executed, future in futures:
+        futures = [(outcome, to_load, pool.submit(job)) for outcome, to_load, job in jobs]
+        for outcome, to_load, future in futures:
             error = future.result()
             if error:
                 outcome.errors.append(error)
-            elif executed is not None:
-                outcome.alone = load(executed)
+            elif to_load is not None:
+                outcome.alone = load(to_load)
     return found
 
 
@@ -340,7 +343,7 @@ def test_exercises_are_mirrored(chapter: Path) -> None:
 
 
 def test_mirror_check_can_fail() -> None:
-    def master(*names: str) -> dict:
+    def master(*names: str) -> Notebook:
         cells = []
         for name in names:
             cells += [
@@ -422,7 +425,7 @@ def test_master_is_committed_executed_with_the_colab_cell(path: Path) -> None:
     first = source(cells[0])
     chapter_first = source(code_cells(load(path.parent.parent / f"{path.stem}.ipynb"))[0])
     assert first == chapter_first, "the Colab cell must be the chapter notebooks' cell, unchanged"
-    assert {"remove-cell", "nbval-skip"} <= tags(cells[0])
+    assert "remove-cell" in tags(cells[0]) and "nbval-skip" not in tags(cells[0])
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     assert f'REPOSITORY = "{url}"' in first, "run: python3 tasks.py set-repository URL"
     for index, cell in enumerate(cells):
@@ -492,7 +495,9 @@ def test_student_notebook_holds_no_solution(outcomes: dict[Path, Outcome], path:
     assert not any(c.get("outputs") for c in student["cells"] if c["cell_type"] == "code")
     for q in questions(master):
         for test in q.hidden_tests:
-            name = re.search(r"^def (\w+)", test, re.MULTILINE).group(1)
+            match = re.search(r"^def (\w+)", test, re.MULTILINE)
+            assert match, f"{q.name}: a hidden test without a test function"
+            name = match.group(1)
             assert name not in text, f"the hidden test {name} is in the student notebook"
 
 
@@ -527,7 +532,7 @@ def test_solution_lines_finds_solutions() -> None:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def check_outputs(notebook: dict) -> list[tuple[str, str]]:
+def check_outputs(notebook: Notebook) -> list[tuple[str, str]]:
     found = []
     for cell in code_cells(notebook):
         match = re.fullmatch(r'grader\.check\("(\w+)"\)', source(cell).strip())
@@ -544,6 +549,7 @@ def test_student_notebook_checks_itself_alone(outcomes: dict[Path, Outcome], pat
     solutions are in."""
     outcome = outcomes[path]
     assert not outcome.errors, "\n".join(outcome.errors)
+    assert outcome.alone is not None, "the Colab stand-in was not executed"
     checks = check_outputs(outcome.alone)  # the notebook ran top to bottom: no cell raised
     graded = [q.name for q in questions(load(path)) if not q.manual]
     assert [name for name, _ in checks] == graded + graded
@@ -640,6 +646,7 @@ def test_toc_lists_the_exercise_pages_after_the_notebooks() -> None:
     assert {"sphinx_exercise", "twice.exercises"} <= set(config["sphinx"]["extra_extensions"])
 
 
+@pytest.mark.book
 def test_book_shows_exercises_with_folded_solutions_and_no_tests(tmp_path: Path) -> None:
     bs4 = pytest.importorskip("bs4")
     result = run([BIN / "jupyter-book", "build", ROOT, "-W", "-n", "--keep-going", "--path-output", tmp_path])

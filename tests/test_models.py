@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:  # for the annotation only: at run time torch is the module importorskip returns
+    from torch import nn
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 keras = pytest.importorskip("keras")
@@ -14,7 +18,7 @@ torch = pytest.importorskip("torch")
 from twice import convert, models
 
 
-def _torch_params(model: torch.nn.Module) -> int:
+def _torch_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 

@@ -619,7 +619,11 @@ def test_confusion_matrix_rejects_labels_out_of_range(
         ([0.0, 1.0], [0.0, 1.0], "integer class indices"),
     ],
 )
-def test_confusion_matrix_rejects_empty_or_float_labels(y_true: list, y_pred: list, message: str) -> None:
+def test_confusion_matrix_rejects_empty_or_float_labels(
+    y_true: list[Any],  # Any: empty or floats on purpose, outside plot_confusion_matrix's Sequence[int]
+    y_pred: list[Any],
+    message: str,
+) -> None:
     with pytest.raises(ValueError, match=message):
         plot_confusion_matrix(y_true, y_pred, framework="pytorch", title="Bad")
     assert plt.get_fignums() == []

@@ -10,9 +10,12 @@ from .data import Digits, fixed_batches, load_digits, load_sample_images, to_lay
 from .determinism import seed_everything
 from .devices import EnvironmentReport, environment_report, gpu_available, on_colab, select_device
 from .download import DownloadError, load_mnist
-from .plotting import FRAMEWORK_COLORS, plot_training_curves
+from .plotting import FRAMEWORK_COLORS, plot_training_curves, use_figure_text
 
 __version__ = "0.1.0"
+
+# In a notebook, a figure's stored text is its title, not its size and number of axes (see figure_text).
+use_figure_text()
 
 __all__ = [
     "FRAMEWORK_COLORS",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -288,3 +289,55 @@ def plot_confusion_matrix(
     ax.figure.colorbar(image, ax=ax, label="Number of test images")
     ax.figure.tight_layout()
     return ax
+
+
+def figure_text(figure: Any) -> str:
+    """The text form of a figure in the book's notebooks: its title, ``<Figure: Misclassified test digits>``.
+
+    Matplotlib's own text form, ``<Figure size 420x220 with 3 Axes>``, is stored in a notebook beside every
+    plot, and nbval compares it. Its size and number of axes can depend on the data: a grid of the
+    misclassified images has as many panels as there are mistakes, and the number of mistakes depends on the
+    machine that trained the network. A title is written in the code, so it is the same everywhere. A
+    figure's title is its ``suptitle``, or else the titles of its axes, joined with ``" | "``.
+    """
+    suptitle = getattr(figure, "_suptitle", None)
+    title = suptitle.get_text() if suptitle is not None else ""
+    if not title:
+        title = " | ".join(t for t in (ax.get_title() for ax in figure.get_axes()) if t)
+    return f"<Figure: {title}>" if title else "<Figure>"
+
+
+def _print_figure(figure: Any, printer: Any, cycle: bool) -> None:
+    printer.text(figure_text(figure))
+
+
+def use_figure_text() -> bool:
+    """In IPython (Jupyter, Colab), show Matplotlib figures' text form as :func:`figure_text`.
+
+    ``import twice`` calls this, so a notebook needs no extra line. Outside IPython it does nothing and
+    returns ``False``; it never imports IPython itself.
+
+    Matplotlib's inline backend, when it loads (at the first figure, unless it has loaded already), clears
+    every printer registered for ``Figure``; so this loads the backend first, and registers the printer
+    again before every cell, in case a cell reconfigures the backend (``%matplotlib``, ``%config``).
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", None)
+    if shell is None or not formatters or "text/plain" not in formatters:
+        return False
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    plt.switch_backend(matplotlib.get_backend())  # loads the backend now, if it has not loaded yet
+
+    def register(*_: Any) -> None:
+        formatters["text/plain"].for_type(Figure, _print_figure)
+
+    register()
+    events = getattr(shell, "events", None)
+    if events is not None and not getattr(shell, "_twice_figure_text", False):
+        events.register("pre_run_cell", register)
+        shell._twice_figure_text = True
+    return True
