@@ -50,7 +50,9 @@ def _gpu(skip: bool, reason: str) -> Callable[[F], F]:
     return decorate
 
 
-needs_no_torch_gpu = _gpu(TORCH_GPU, "GPU machines only test the GPU path: PyTorch sees a GPU on this machine")
+needs_no_torch_gpu = _gpu(
+    TORCH_GPU, "GPU machines only test the GPU path: PyTorch sees a GPU on this machine"
+)
 needs_no_tf_gpu = _gpu(TF_GPU, "GPU machines only test the GPU path: TensorFlow sees a GPU on this machine")
 needs_torch_gpu = _gpu(not TORCH_GPU, "needs a GPU: PyTorch sees no GPU on this machine")
 needs_tf_gpu = _gpu(not TF_GPU, "needs a GPU: TensorFlow sees no GPU on this machine")

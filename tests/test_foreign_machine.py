@@ -78,14 +78,32 @@ def test_the_foreign_machine_changes_trained_weights(framework: str) -> None:
     assert native[0] != foreign[0], f"the foreign machine trains {framework} to the same weights"
 
 
-def test_the_test_command_runs_nbval_on_the_foreign_machine() -> None:
-    assert os.environ.get(tasks.FOREIGN_VARIABLE) in ("1", None)
+def test_foreign_and_native_environments_are_exact_opposites() -> None:
     env = tasks.foreign_env({"PATH": "/bin"})
     assert env[tasks.FOREIGN_VARIABLE] == "1" and all(env[k] == v for k, v in tasks.FOREIGN_MACHINE.items())
     assert tasks.native_env(env) == {"PATH": "/bin"}
+
+
+def test_a_run_marked_foreign_has_every_foreign_setting() -> None:
+    """Under `tasks.py test` (marked so) the notebooks' kernels inherit this process's environment: all of it."""
+    if os.environ.get(tasks.FOREIGN_VARIABLE) == "1":
+        for name, value in tasks.FOREIGN_MACHINE.items():
+            assert os.environ.get(name) == value, name
+    else:  # `tasks.py test --native`, or a plain pytest: nothing of the foreign machine was added
+        assert tasks.FOREIGN_VARIABLE not in os.environ
+
+
+def test_the_test_command_chooses_the_foreign_machine_unless_told() -> None:
     source = (ROOT / "tasks.py").read_text()
     test_body = source[source.index("def test(") : source.index("def execute(")]
     assert "env = native_env(quiet_env()) if native else foreign_env(quiet_env())" in test_body
+    usage = subprocess.run(
+        [sys.executable, str(ROOT / "tasks.py"), "test", "--no-such-option"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert usage.returncode != 0 and "tasks.py test --quick" in usage.stderr
 
 
 SETTINGS = """
