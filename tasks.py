@@ -168,7 +168,7 @@ def execute(argv: list[str]) -> None:
             path,
             env=env,
         )
-        print(f"  {path.relative_to(ROOT)}: {time.perf_counter() - started:.1f} s", flush=True)
+        print(f"  {path}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def lab() -> None:
