@@ -29,6 +29,7 @@ when requirements.txt or pyproject.toml change.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -122,14 +123,12 @@ def native_env(env: dict[str, str]) -> dict[str, str]:
 NBVAL_OPTIONS = ("--nbval", "--nbval-current-env", "--nbval-cell-timeout=300")
 
 
-def test(argv: list[str]) -> None:
-    """ruff, mypy and pytest (nbval and the book build included), as CI runs them; see the module docstring."""
-    options, pytest_args = (
-        (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)
-    )
-    native, quick = "--native" in options, "--quick" in options
-    if set(options) - {"--native", "--quick"} or (quick and pytest_args is not None):
-        sys.exit(__doc__)
+def test(*, quick: bool = False, native: bool = False, pytest_args: list[str] | None = None) -> None:
+    """ruff, mypy and pytest (nbval and the book build included), as CI runs them; see the module docstring.
+
+    ``quick``: without nbval and the book build. ``native``: nbval in this machine's own environment.
+    ``pytest_args``: only pytest, with these arguments.
+    """
     ensure_environment()
     env = native_env(quiet_env()) if native else foreign_env(quiet_env())
     started = time.perf_counter()
@@ -146,10 +145,9 @@ def test(argv: list[str]) -> None:
     print(f"all checks passed in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def execute(argv: list[str]) -> None:
+def execute(paths: list[Path], *, foreign: bool = False) -> None:
     """Run notebooks top to bottom in a fresh kernel and store their outputs, as an author commits them."""
-    foreign = "--foreign" in argv
-    paths = [Path(a).resolve() for a in argv if a != "--foreign"] or notebooks()
+    paths = [path.resolve() for path in paths] or notebooks()
     for path in paths:
         if path.suffix != ".ipynb" or not path.is_file():
             sys.exit(f"not a notebook: {path}")
@@ -239,22 +237,62 @@ def set_repository(url: str) -> None:
     print(f"repository set to {url}")
 
 
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per task, each with its own --help."""
+    top = argparse.ArgumentParser(
+        prog="tasks.py",
+        description=__doc__.split("\n\n")[0],
+        epilog="Everything is installed into .venv from requirements.txt first. See the README.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("build", help="build the book into _build/html")
+    check = commands.add_parser(
+        "test",
+        help="run every check, as CI does",
+        description="ruff, mypy, then pytest: the helper package's tests, the notebooks' structure, nbval on "
+        "every notebook in the foreign-machine environment (FOREIGN_MACHINE), and the strict book build. "
+        "After --, only pytest runs, with the given arguments.",
+        usage="tasks.py test [-h] [--quick | --native] [-- PYTEST_ARGS...]",
+    )
+    check.add_argument("--quick", action="store_true", help="without nbval and without the book build")
+    check.add_argument("--native", action="store_true", help="nbval in this machine's own environment")
+    run_notebooks = commands.add_parser("execute", help="re-run notebooks and store their outputs")
+    run_notebooks.add_argument("notebooks", nargs="*", type=Path, metavar="NOTEBOOK", help="default: all")
+    run_notebooks.add_argument("--foreign", action="store_true", help="in the foreign-machine environment")
+    commands.add_parser("lab", help="open the notebooks in JupyterLab")
+    repository = commands.add_parser("set-repository", help="point the book at a fork")
+    repository.add_argument("url", metavar="URL", help="https://github.com/<owner>/<repo>")
+    assign = commands.add_parser(
+        "exercises", help="make the student and autograder versions of the exercises"
+    )
+    assign.add_argument("chapter", nargs="?", metavar="CHAPTER", help="e.g. 02_cnn; default: all chapters")
+    marking = commands.add_parser("grade", help="grade submitted notebooks without Docker")
+    marking.add_argument("autograder_zip", metavar="AUTOGRADER_ZIP")
+    marking.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    return top
+
+
 def main(argv: list[str]) -> None:
-    commands = {"build": build, "lab": lab}
-    if argv and argv[0] == "test":
-        test(argv[1:])
-    elif argv and argv[0] == "execute":
-        execute(argv[1:])
-    elif len(argv) == 2 and argv[0] == "set-repository":
-        set_repository(argv[1])
-    elif argv and argv[0] == "exercises" and len(argv) <= 2:
-        exercises(argv[1] if len(argv) == 2 else None)
-    elif len(argv) >= 3 and argv[0] == "grade":
-        grade(argv[1], argv[2:])
-    elif len(argv) == 1 and argv[0] in commands:
-        commands[argv[0]]()
+    # Everything after "--" goes to pytest untouched (argparse would read pytest's options as its own).
+    pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else None
+    command_line = parser()
+    args = command_line.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    if pytest_args is not None and args.command != "test":
+        command_line.error("only `test` passes arguments after -- on to pytest")
+    if args.command == "test":
+        if args.quick and (args.native or pytest_args is not None):
+            command_line.error("--quick runs no nbval: it goes with neither --native nor pytest arguments")
+        test(quick=args.quick, native=args.native, pytest_args=pytest_args)
+    elif args.command == "execute":
+        execute(args.notebooks, foreign=args.foreign)
+    elif args.command == "set-repository":
+        set_repository(args.url)
+    elif args.command == "exercises":
+        exercises(args.chapter)
+    elif args.command == "grade":
+        grade(args.autograder_zip, args.submissions)
     else:
-        sys.exit(__doc__)
+        {"build": build, "lab": lab}[args.command]()
 
 
 if __name__ == "__main__":

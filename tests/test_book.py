@@ -160,3 +160,37 @@ def test_strict_book_build(tmp_path: Path) -> None:
     page = (html / "chapters" / CHAPTERS[0].name / "tensorflow.html").read_text()
     assert "colab.research.google.com" in page, "the Colab launch button is missing"
     assert "REPOSITORY =" not in page, "the Colab install cell should be removed from the book"
+
+
+def _tasks(*args: str) -> subprocess.CompletedProcess[str]:
+    # -S: no site-packages, so tasks.py must get by with the standard library, as on a fresh machine.
+    return subprocess.run(
+        [sys.executable, "-S", str(ROOT / "tasks.py"), *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_tasks_has_help_for_every_command_with_the_standard_library_alone() -> None:
+    overview = _tasks("--help")
+    assert overview.returncode == 0, overview.stderr
+    commands = ("build", "test", "execute", "lab", "set-repository", "exercises", "grade")
+    for command in commands:
+        assert command in overview.stdout
+        detail = _tasks(command, "--help")
+        assert detail.returncode == 0 and f"usage: tasks.py {command}" in detail.stdout, detail.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "the following arguments are required: COMMAND"),
+        (("tset",), "invalid choice: 'tset'"),
+        (("test", "--quick", "--", "-k", "x"), "--quick runs no nbval"),
+        (("build", "--", "-k", "x"), "only `test` passes arguments after --"),
+        (("grade", "autograder.zip"), "the following arguments are required: SUBMISSION"),
+    ],
+)
+def test_tasks_rejects_a_wrong_command_line_before_installing_anything(
+    args: tuple[str, ...], message: str
+) -> None:
+    result = _tasks(*args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
