@@ -18,12 +18,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+import tasks
 
 from notebook_files import code_cells, load, tags
 from twice.plotting import figure_text, plot_image_grid, use_figure_text
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(ROOT.glob("chapters/*/*.ipynb")) + sorted(ROOT.glob("chapters/*/exercises/*.ipynb"))
+NOTEBOOKS = tasks.notebooks()  # the chapter pairs and the exercise masters
 
 
 def test_the_text_is_the_suptitle_whatever_the_number_of_panels() -> None:

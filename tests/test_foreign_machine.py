@@ -61,14 +61,21 @@ print(train(), train())
 """
 
 
-def _weight_hashes(framework: str, foreign: bool) -> list[str]:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+def _run(
+    code: str, *args: str, foreign: bool, log_level: str = "2", **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh Python, in the foreign or the native environment; it must succeed."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": log_level, **variables}
     env = tasks.foreign_env(env) if foreign else tasks.native_env(env)
     result = subprocess.run(
-        [sys.executable, "-c", TRAIN, framework], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout.split()
+    return result
+
+
+def _weight_hashes(framework: str, foreign: bool) -> list[str]:
+    return _run(TRAIN, framework, foreign=foreign).stdout.split()
 
 
 @pytest.mark.parametrize("framework", ["tensorflow", "pytorch"])
@@ -121,12 +128,7 @@ import tensorflow  # with TF_CPP_MIN_LOG_LEVEL=0 it says whether its oneDNN kern
 
 
 def _settings_run(foreign: bool) -> str:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0", "ONEDNN_VERBOSE": "1"}
-    env = tasks.foreign_env(env) if foreign else tasks.native_env(env)
-    result = subprocess.run(
-        [sys.executable, "-c", SETTINGS], env=env, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = _run(SETTINGS, foreign=foreign, log_level="0", ONEDNN_VERBOSE="1")
     return result.stdout + result.stderr
 
 
