@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -41,13 +40,15 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# The book's tooling reads and writes notebooks with the standard library only, so it works before .venv exists.
+sys.path.insert(0, str(ROOT / "src"))
+from twice_book import ipynb
+
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".requirements.sha256"
 CONFIG = ROOT / "_config.yml"
-# The Colab cell of every notebook installs the helper package from this line; set-repository rewrites it.
-INSTALL_LINE = re.compile(r'^(REPOSITORY = ")([^"]*)(")', re.MULTILINE)
 CONFIG_URL = re.compile(r"^(  url: )(\S+)", re.MULTILINE)
 CONFIG_BRANCH = re.compile(r"^  branch: (\S+)", re.MULTILINE)
 EXERCISES_BUILD = ROOT / "_build" / "exercises"
@@ -197,9 +198,9 @@ def exercises(chapter: str | None = None) -> None:
     ensure_environment()
     match = CONFIG_BRANCH.search(CONFIG.read_text())
     branch = match.group(1) if match else "main"
-    # twice.exercises runs otter assign on each master, then makes each student notebook self-contained.
+    # twice_book.exercises runs otter assign on each master, then makes each student notebook self-contained.
     command = ["assign", "--branch", branch, EXERCISES_BUILD, *masters]
-    run(PYTHON, "-m", "twice.exercises", *command, env=quiet_env())
+    run(PYTHON, "-m", "twice_book.exercises", *command, env=quiet_env())
     print(f"Hand out the notebooks in {EXERCISES_BUILD.relative_to(ROOT)}/<chapter>/<framework>/student/")
 
 
@@ -209,7 +210,7 @@ def grade(autograder_zip: str, submissions: list[str]) -> None:
     zip_path = Path(autograder_zip).resolve()
     grades = zip_path.parent.parent / "grades.csv"
     paths = [Path(s).resolve() for s in submissions]  # run() works in ROOT, not in the caller's folder
-    run(PYTHON, "-m", "twice.exercises", "grade", "--csv", grades, zip_path, *paths, env=quiet_env())
+    run(PYTHON, "-m", "twice_book.exercises", "grade", "--csv", grades, zip_path, *paths, env=quiet_env())
 
 
 def set_repository(url: str) -> None:
@@ -221,18 +222,11 @@ def set_repository(url: str) -> None:
     if not CONFIG_URL.search(text):
         sys.exit("_config.yml has no 'repository: url:' line to rewrite")
     CONFIG.write_text(CONFIG_URL.sub(lambda m: m.group(1) + url, text, count=1))
+    # The Colab cell of every notebook installs the helper package from its REPOSITORY line.
     for notebook in notebooks():
-        nb = json.loads(notebook.read_text())
-        changed = False
-        for cell in nb["cells"]:
-            source = "".join(cell["source"])
-            if cell["cell_type"] == "code" and INSTALL_LINE.search(source):
-                cell["source"] = INSTALL_LINE.sub(lambda m: m.group(1) + url + m.group(3), source).splitlines(
-                    True
-                )
-                changed = True
-        if changed:
-            notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+        nb = ipynb.load(notebook)
+        if ipynb.set_repository(nb, url):
+            ipynb.save(nb, notebook)
             print(f"updated {notebook.relative_to(ROOT)}")
     print(f"repository set to {url}")
 

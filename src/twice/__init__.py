@@ -1,15 +1,31 @@
 """Helpers for the book *Deep Learning, Twice*: TensorFlow and PyTorch side by side.
 
+The top level holds what a notebook's setup cell needs (seeding, the device, the environment report, the
+data and the training-curve plot). The rest is organised by what a module is about:
+
+* one module per layer family, each with the NumPy reference of its formulas and its
+  :class:`~twice.layouts.WeightRule` for moving weights between Keras and PyTorch:
+  :mod:`twice.dense` (chapter 1), :mod:`twice.convolution` (chapter 2);
+* :mod:`twice.layouts` (where each framework puts its axes, and the shapes glossary), :mod:`twice.convert`
+  (whole models across frameworks), :mod:`twice.checks` (argument checks);
+* :mod:`twice.data` and :mod:`twice.models` (packages: data sets and batches; the book's models, each as
+  a Keras and a PyTorch twin), :mod:`twice.training_torch` (a PyTorch loop with Keras' ``fit`` semantics);
+* :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.plotting`.
+
 Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is imported only inside the
-functions that take a ``framework`` argument, when they are called.
+functions that take a ``framework`` argument or build a framework's model, when they are called
+(:mod:`twice.training_torch`, which is PyTorch code through and through, is not imported here).
+
+The instructors' and the build's tooling (otter-grader, the Sphinx extension) is a package of its own,
+``twice_book``, so that nothing here depends on it.
 """
 
-from . import convert, convolution, download, models, references
-from ._frameworks import normalise_framework
-from .data import Digits, fixed_batches, load_digits, load_sample_images, to_layout
+from . import checks, convert, convolution, data, dense, determinism, devices, layouts, models, plotting
+from .checks import normalise_framework
+from .data import Digits, DownloadError, fixed_batches, load_digits, load_mnist, load_sample_images
 from .determinism import seed_everything
 from .devices import EnvironmentReport, environment_report, gpu_available, on_colab, select_device
-from .download import DownloadError, load_mnist
+from .layouts import to_layout
 from .plotting import FRAMEWORK_COLORS, plot_training_curves, use_figure_text
 
 __version__ = "0.1.0"
@@ -22,12 +38,17 @@ __all__ = [
     "Digits",
     "DownloadError",
     "EnvironmentReport",
+    "checks",
     "convert",
     "convolution",
-    "download",
+    "data",
+    "dense",
+    "determinism",
+    "devices",
     "environment_report",
     "fixed_batches",
     "gpu_available",
+    "layouts",
     "load_digits",
     "load_mnist",
     "load_sample_images",
@@ -35,7 +56,7 @@ __all__ = [
     "normalise_framework",
     "on_colab",
     "plot_training_curves",
-    "references",
+    "plotting",
     "seed_everything",
     "select_device",
     "to_layout",

@@ -1,196 +1,63 @@
-"""Move trained weights between Keras and PyTorch, layer by layer or a whole model at once.
+"""Move trained weights between a Keras model and its PyTorch twin, a whole model at once.
 
-The two frameworks store the same layers in different layouts, and the book's chapters copy weights across to
-show that a network computes the same function in both:
+The chapters copy weights across to show that a network computes the same function in both frameworks.
+What each kind of layer stores, and how its weights move, is that kind's :class:`~twice.layouts.WeightRule`,
+defined beside its NumPy reference: :data:`twice.dense.DENSE_RULE`, :data:`twice.dense.FLATTEN_DENSE_RULE`
+(a Dense that reads a flattened feature map: its inputs must be put in the other framework's order, where
+a plain transpose fits and is silently wrong) and :data:`twice.convolution.CONV2D_RULE`. This module only
+pairs the layers of two models, chooses the rule for each pair, applies it in the direction asked for, and
+reports what it did (:class:`Transfer`).
 
-* Dense. Keras computes ``x @ kernel + bias`` with ``kernel`` of shape ``(in, out)``; ``nn.Linear`` computes
-  ``x @ weight.T + bias`` with ``weight`` of shape ``(out, in)``. One is the transpose of the other.
-* Conv2D. Keras stores kernels as ``(kh, kw, in, out)`` ("HWIO"), ``nn.Conv2d`` as ``(out, in, kh, kw)``
-  ("OIHW"): ``OIHW = HWIO.transpose(3, 2, 0, 1)``. Neither flips the kernel (both cross-correlate).
-* Flatten before Dense. Keras images are ``(N, H, W, C)`` and PyTorch images ``(N, C, H, W)``, so ``Flatten``
-  lists a feature map's values in ``(H, W, C)`` order in Keras but ``(C, H, W)`` order in PyTorch. The Dense
-  that reads the flattened vector has the same shape in both, so a plain transpose *fits*, and is silently
-  wrong: its rows must also be permuted from one order to the other (:func:`flatten_dense_keras_to_torch`).
-
-The array-level functions take and return NumPy arrays, keep the dtype, copy rather than view, and never
-modify their inputs. :func:`keras_to_torch` and :func:`torch_to_keras` copy a whole model, pairing the Keras
-layers that have weights with the PyTorch modules that have parameters, in order. Importing this module
-imports neither TensorFlow nor PyTorch; the model-level functions import them when called.
+:func:`keras_to_torch` and :func:`torch_to_keras` pair the Keras layers that have weights with the PyTorch
+modules that have parameters, in order, and check everything before writing anything. Importing this module
+imports neither TensorFlow nor PyTorch; the functions import them when called. Introduced in chapter 2.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 
-# --- array level --------------------------------------------------------------------------------------------
+from .convolution import CONV2D_RULE
+from .dense import DENSE_RULE, FLATTEN_DENSE_RULE
+from .layouts import WeightRule
+
+_KINDS = (("Dense", "Linear"), ("Conv2D", "Conv2d"))
+"""The pairs of layer kinds that can be converted: ``(Keras layer class, torch.nn module class)``."""
 
 
-def _as_array(value: object, name: str) -> np.ndarray:
-    array = np.asarray(value)
-    if array.dtype == object:
-        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
-    return array
+@dataclass(frozen=True)
+class Copied:
+    """One pair of layers whose weights were copied, with the rule that moved them."""
 
+    keras_layer: str
+    torch_module: str
+    rule: WeightRule
+    sizes: dict[str, int] = field(default_factory=dict)
 
-def _check_bias(bias: object, units: int, what: str) -> np.ndarray | None:
-    """``bias`` as a fresh copy, checked to be ``(units,)``; ``None`` (no bias) passes through."""
-    if bias is None:
-        return None
-    array = _as_array(bias, "bias")
-    if array.shape != (units,):
-        raise ValueError(f"bias must have shape ({units},) to match the {what}, got {array.shape}")
-    return array.copy()
-
-
-def dense_keras_to_torch(kernel: np.ndarray, bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Convert a Keras ``Dense`` kernel ``(in, out)`` and bias ``(out,)`` to ``nn.Linear``'s ``(out, in)``.
-
-    ``bias=None`` (``use_bias=False``) gives ``None`` back. The arrays returned are new, with the input dtype.
-
-    Raises:
-        ValueError: if ``kernel`` is not 2-D or ``bias`` is not ``(out,)``.
-    """
-    kernel = _as_array(kernel, "kernel")
-    if kernel.ndim != 2:
-        raise ValueError(f"a Keras Dense kernel must have shape (in, out), got {kernel.shape}")
-    return kernel.T.copy(), _check_bias(bias, kernel.shape[1], f"kernel's {kernel.shape[1]} outputs")
-
-
-def dense_torch_to_keras(weight: np.ndarray, bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Convert an ``nn.Linear`` weight ``(out, in)`` and bias ``(out,)`` to a Keras ``Dense`` ``(in, out)``.
-
-    ``bias=None`` (``bias=False``) gives ``None`` back. The arrays returned are new, with the input dtype.
-
-    Raises:
-        ValueError: if ``weight`` is not 2-D or ``bias`` is not ``(out,)``.
-    """
-    weight = _as_array(weight, "weight")
-    if weight.ndim != 2:
-        raise ValueError(f"an nn.Linear weight must have shape (out, in), got {weight.shape}")
-    return weight.T.copy(), _check_bias(bias, weight.shape[0], f"weight's {weight.shape[0]} outputs")
-
-
-def conv2d_keras_to_torch(
-    kernel: np.ndarray, bias: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Convert a Keras ``Conv2D`` kernel ``(kh, kw, in, out)`` (HWIO) to an ``nn.Conv2d`` weight (OIHW).
-
-    ``weight = kernel.transpose(3, 2, 0, 1)``, of shape ``(out, in, kh, kw)``. The bias, ``(out,)``, is the
-    same in both (``None`` stays ``None``). For grouped convolutions ``in`` is the number of input channels
-    per group in both layouts. The arrays returned are new, with the input dtype.
-
-    Raises:
-        ValueError: if ``kernel`` is not 4-D or ``bias`` is not ``(out,)``.
-    """
-    kernel = _as_array(kernel, "kernel")
-    if kernel.ndim != 4:
-        raise ValueError(f"a Keras Conv2D kernel must have shape (kh, kw, in, out), got {kernel.shape}")
-    return kernel.transpose(3, 2, 0, 1).copy(), _check_bias(
-        bias, kernel.shape[3], f"kernel's {kernel.shape[3]} outputs"
-    )
-
-
-def conv2d_torch_to_keras(
-    weight: np.ndarray, bias: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Convert an ``nn.Conv2d`` weight ``(out, in, kh, kw)`` (OIHW) to a Keras ``Conv2D`` kernel (HWIO).
-
-    The inverse of :func:`conv2d_keras_to_torch`: ``kernel = weight.transpose(2, 3, 1, 0)``, of shape
-    ``(kh, kw, in, out)``; the bias ``(out,)`` is copied (``None`` stays ``None``).
-
-    Raises:
-        ValueError: if ``weight`` is not 4-D or ``bias`` is not ``(out,)``.
-    """
-    weight = _as_array(weight, "weight")
-    if weight.ndim != 4:
-        raise ValueError(f"an nn.Conv2d weight must have shape (out, in, kh, kw), got {weight.shape}")
-    return weight.transpose(2, 3, 1, 0).copy(), _check_bias(
-        bias, weight.shape[0], f"weight's {weight.shape[0]} outputs"
-    )
-
-
-def _check_feature_shape(feature_shape: object, layout: str, inputs: int) -> tuple[int, int, int]:
-    if isinstance(feature_shape, (str, bytes)) or not isinstance(feature_shape, (Sequence, np.ndarray)):
-        raise TypeError(f"feature_shape must be a sequence {layout} of three integers, got {feature_shape!r}")
-    dims = tuple(feature_shape.tolist() if isinstance(feature_shape, np.ndarray) else feature_shape)
-    if len(dims) != 3:
-        raise ValueError(f"feature_shape must be the 3-D feature map {layout} that was flattened, got {dims}")
-    if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in dims):
-        raise TypeError(f"feature_shape must hold integers, got {dims}")
-    if any(d < 1 for d in dims):
-        raise ValueError(f"feature_shape must hold positive sizes, got {dims}")
-    if math.prod(dims) != inputs:
-        raise ValueError(
-            f"feature_shape {layout}={dims} flattens to {math.prod(dims)} values, "
-            f"but the layer has {inputs} inputs"
+    def __str__(self) -> str:
+        sizes = f" with {', '.join(f'{k}={v}' for k, v in self.sizes.items())}" if self.sizes else ""
+        return (
+            f"{self.keras_layer} ({self.rule.keras_layer}, {self.rule.keras}) <-> "
+            f"{self.torch_module} ({self.rule.torch_module}, {self.rule.torch}){sizes}"
         )
-    return int(dims[0]), int(dims[1]), int(dims[2])
 
 
-def flatten_dense_keras_to_torch(
-    kernel: np.ndarray, bias: np.ndarray | None, feature_shape: Sequence[int] | np.ndarray
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Convert a Keras ``Dense`` reading a flattened ``(H, W, C)`` map to an ``nn.Linear`` after ``Flatten``.
+@dataclass(frozen=True)
+class Transfer:
+    """What :func:`keras_to_torch` or :func:`torch_to_keras` copied: one :class:`Copied` per layer pair."""
 
-    Args:
-        kernel: the Keras kernel, ``(H * W * C, out)``; its rows are in ``(H, W, C)`` order, because Keras
-            flattens channels-last maps.
-        bias: ``(out,)`` or ``None``.
-        feature_shape: ``(H, W, C)``, the Keras feature map that was flattened (without the batch axis).
+    direction: Literal["to torch", "to Keras"]
+    pairs: tuple[Copied, ...]
 
-    Returns:
-        ``(weight, bias)`` for ``nn.Linear``: ``weight`` is ``(out, C * H * W)`` with its columns in
-        ``(C, H, W)`` order, the order in which ``nn.Flatten`` lists an ``(N, C, H, W)`` map.
+    def __str__(self) -> str:
+        lines = [f"copied {len(self.pairs)} layers {self.direction}:"]
+        return "\n".join(lines + [f"  {pair}" for pair in self.pairs])
 
-    Raises:
-        ValueError: if ``kernel`` is not 2-D, ``H * W * C`` is not its number of rows, or ``bias`` is not
-            ``(out,)``.
-        TypeError: if ``feature_shape`` is not three integers.
-    """
-    kernel = _as_array(kernel, "kernel")
-    if kernel.ndim != 2:
-        raise ValueError(f"a Keras Dense kernel must have shape (in, out), got {kernel.shape}")
-    h, w, c = _check_feature_shape(feature_shape, "(H, W, C)", kernel.shape[0])
-    out = kernel.shape[1]
-    # Row r of the kernel multiplies input value r: put the rows in the order nn.Flatten lists the values.
-    chw_rows = kernel.reshape(h, w, c, out).transpose(2, 0, 1, 3).reshape(c * h * w, out)
-    return chw_rows.T.copy(), _check_bias(bias, out, f"kernel's {out} outputs")
-
-
-def flatten_dense_torch_to_keras(
-    weight: np.ndarray, bias: np.ndarray | None, feature_shape: Sequence[int] | np.ndarray
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Convert an ``nn.Linear`` reading a flattened ``(C, H, W)`` map to a Keras ``Dense`` after ``Flatten``.
-
-    The inverse of :func:`flatten_dense_keras_to_torch`.
-
-    Args:
-        weight: the ``nn.Linear`` weight, ``(out, C * H * W)``, columns in ``(C, H, W)`` order.
-        bias: ``(out,)`` or ``None``.
-        feature_shape: ``(C, H, W)``, the PyTorch feature map that was flattened (without the batch axis).
-
-    Returns:
-        ``(kernel, bias)`` for Keras: ``kernel`` is ``(H * W * C, out)`` with rows in ``(H, W, C)`` order.
-
-    Raises:
-        ValueError: if ``weight`` is not 2-D, ``C * H * W`` is not its number of columns, or ``bias`` is not
-            ``(out,)``.
-        TypeError: if ``feature_shape`` is not three integers.
-    """
-    weight = _as_array(weight, "weight")
-    if weight.ndim != 2:
-        raise ValueError(f"an nn.Linear weight must have shape (out, in), got {weight.shape}")
-    c, h, w = _check_feature_shape(feature_shape, "(C, H, W)", weight.shape[1])
-    out = weight.shape[0]
-    hwc_rows = weight.reshape(out, c, h, w).transpose(2, 3, 1, 0).reshape(h * w * c, out)
-    return hwc_rows.copy(), _check_bias(bias, out, f"weight's {out} outputs")
-
-
-# --- model level --------------------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _keras_weighted_layers(keras: Any, model: Any) -> list[Any]:
@@ -214,9 +81,11 @@ def _keras_weighted_layers(keras: Any, model: Any) -> list[Any]:
                 f"Keras layer {layer.name!r} is a nested model ({kind}); only flat Sequential or functional "
                 "models are supported: list its layers in the outer model"
             )
-        if not isinstance(layer, (keras.layers.Dense, keras.layers.Conv2D)):
+        supported: tuple[type[Any], ...] = tuple(getattr(keras.layers, k) for k, _ in _KINDS)
+        if not isinstance(layer, supported):
+            names = " and ".join(k for k, _ in _KINDS)
             raise TypeError(
-                f"Keras layer {layer.name!r} ({kind}) has weights, but only Dense and Conv2D can be converted"
+                f"Keras layer {layer.name!r} ({kind}) has weights, but only {names} can be converted"
             )
         expected = 2 if layer.use_bias else 1
         if len(layer.weights) != expected:
@@ -246,10 +115,11 @@ def _torch_weighted_modules(nn: Any, model: Any) -> list[tuple[str, Any]]:
         if not own_state:
             continue
         label = name or "<root>"
-        if not isinstance(module, (nn.Linear, nn.Conv2d)):
+        if not isinstance(module, tuple(getattr(nn, t) for _, t in _KINDS)):
+            names = " and ".join(f"nn.{t}" for _, t in _KINDS)
             raise TypeError(
                 f"torch module {label!r} ({type(module).__name__}) has parameters or buffers, but only "
-                "nn.Linear and nn.Conv2d can be converted"
+                f"{names} can be converted"
             )
         modules.append((label, module))
     return modules
@@ -421,12 +291,20 @@ def _conv_mismatch(layer: Any, label: str, module: Any) -> str | None:
     return None
 
 
-def _plan(
-    keras_model: Any, torch_model: Any
-) -> tuple[Any, list[tuple[Any, str, Any, tuple[int, int, int] | None]]]:
-    """Check that the two models pair up; return ``(torch, [(layer, label, module, hwc_or_None), ...])``."""
+@dataclass(frozen=True)
+class _Step:
+    """One pair of layers, checked to fit, with the rule (and sizes) that moves its weights."""
+
+    layer: Any
+    label: str
+    module: Any
+    rule: WeightRule
+    sizes: dict[str, int]
+
+
+def _plan(keras_model: Any, torch_model: Any) -> list[_Step]:
+    """Check that the two models pair up, layer by layer; choose each pair's rule."""
     import keras
-    import torch
     from torch import nn
 
     layers = _keras_weighted_layers(keras, keras_model)
@@ -442,78 +320,37 @@ def _plan(
     plan = []
     for layer, (label, module) in zip(layers, modules):
         keras_kind, torch_kind = type(layer).__name__, type(module).__name__
-        is_dense = isinstance(layer, keras.layers.Dense)
-        if is_dense != isinstance(module, nn.Linear):
-            raise ValueError(
+        kinds = [(k, t) for k, t in _KINDS if isinstance(layer, getattr(keras.layers, k))]
+        if not isinstance(module, getattr(nn, kinds[0][1])):
+            pairs = " and ".join(f"{k} with nn.{t}" for k, t in _KINDS)
+            raise ValueError(  # noqa: TRY004 - the models are of the right type; their layers do not pair up
                 f"Keras layer {layer.name!r} ({keras_kind}) is paired with torch module {label!r} "
-                f"({torch_kind}): the weighted layers must come in the same order, Dense with nn.Linear and "
-                "Conv2D with nn.Conv2d"
+                f"({torch_kind}): the weighted layers must come in the same order, {pairs}"
             )
         if layer.use_bias != (module.bias is not None):
             raise ValueError(
                 f"Keras layer {layer.name!r} has use_bias={layer.use_bias} but torch module {label!r} has "
                 f"bias={'present' if module.bias is not None else 'None'}"
             )
-        hwc = _dense_feature_shape(keras, layer, has_flatten) if is_dense else None
-        if not is_dense:
+        if isinstance(module, nn.Linear):
+            hwc = _dense_feature_shape(keras, layer, has_flatten)
+            rule = DENSE_RULE if hwc is None else FLATTEN_DENSE_RULE
+            sizes = {} if hwc is None else dict(zip(("H", "W", "C"), hwc))
+        else:
             reason = _conv_mismatch(layer, label, module)
             if reason is not None:
                 raise ValueError(reason)
-        plan.append((layer, label, module, hwc))
-    return torch, plan
+            rule, sizes = CONV2D_RULE, {}
+        plan.append(_Step(layer, label, module, rule, sizes))
+    return plan
 
 
-def _check_shape(
-    layer: Any, label: str, converted: np.ndarray, target: tuple[int, ...], direction: str
-) -> None:
+def _check_shape(step: _Step, converted: np.ndarray, target: tuple[int, ...], direction: str) -> None:
     if tuple(converted.shape) != tuple(target):
         raise ValueError(
-            f"Keras layer {layer.name!r} and torch module {label!r} do not fit: the weights converted "
-            f"{direction} have shape {tuple(converted.shape)}, the target has shape {tuple(target)}"
+            f"Keras layer {step.layer.name!r} and torch module {step.label!r} do not fit: the weights "
+            f"converted {direction} have shape {tuple(converted.shape)}, the target has shape {tuple(target)}"
         )
-
-
-def keras_to_torch(keras_model: Any, torch_model: Any) -> None:
-    """Copy every weight of a built Keras model into a PyTorch module, in place.
-
-    The Keras layers with weights (``Dense``, ``Conv2D``) are paired, in order, with the torch modules with
-    parameters (``nn.Linear``, ``nn.Conv2d``, in ``torch_model.modules()`` order); layers without weights
-    (Input, Flatten, pooling, Dropout, activations) are skipped on both sides. Kernels are transposed from
-    Keras' ``(in, out)`` / ``(kh, kw, in, out)`` to torch's ``(out, in)`` / ``(out, in, kh, kw)``. A Dense
-    that reads a ``Flatten`` of an ``(H, W, C)`` feature map also has its rows reordered to the ``(C, H, W)``
-    order of ``nn.Flatten`` on an ``(N, C, H, W)`` map (:func:`flatten_dense_keras_to_torch`). The Keras model
-    feeds ``(N, H, W, C)`` images, the torch model the same images as ``(N, C, H, W)``.
-
-    Everything is checked before anything is written, so a failed call leaves ``torch_model`` unchanged.
-
-    Raises:
-        TypeError: for a model of the wrong type, or a Keras layer with weights / torch module with
-            parameters of an unsupported kind (e.g. BatchNormalization, LSTM, Embedding, nn.BatchNorm2d),
-            naming it.
-        ValueError: if the Keras model is not built, the numbers of weighted layers differ, a pair is of
-            different kinds, has different bias presence or different shapes, a Conv2D pair differs in stride,
-            dilation, groups or padding in a way that changes the output, or a Keras layer is channels_first.
-    """
-    torch, plan = _plan(keras_model, torch_model)
-    updates: list[tuple[Any, np.ndarray]] = []
-    for layer, label, module, hwc in plan:
-        kernel, *rest = layer.get_weights()
-        bias = rest[0] if rest else None
-        if isinstance(module, torch.nn.Linear):
-            if hwc is None:
-                weight, bias = dense_keras_to_torch(kernel, bias)
-            else:
-                weight, bias = flatten_dense_keras_to_torch(kernel, bias, hwc)
-        else:
-            weight, bias = conv2d_keras_to_torch(kernel, bias)
-        _check_shape(layer, label, weight, tuple(module.weight.shape), "to torch")
-        updates.append((module.weight, weight))
-        if bias is not None:
-            _check_shape(layer, label, bias, tuple(module.bias.shape), "to torch")
-            updates.append((module.bias, bias))
-    with torch.no_grad():
-        for parameter, value in updates:
-            parameter.copy_(torch.from_numpy(value))  # copy_ casts to the parameter's dtype and device
 
 
 def _to_numpy(torch: Any, tensor: Any) -> np.ndarray:
@@ -523,38 +360,72 @@ def _to_numpy(torch: Any, tensor: Any) -> np.ndarray:
     return np.array(tensor.numpy(), copy=True)
 
 
-def torch_to_keras(torch_model: Any, keras_model: Any) -> None:
-    """Copy every parameter of a PyTorch module into a built Keras model, in place (``layer.set_weights``).
+def _transfer(keras_model: Any, torch_model: Any, direction: Literal["to torch", "to Keras"]) -> Transfer:
+    """Plan, convert every pair and check its shapes, and only then write: all or nothing."""
+    import torch
 
-    The inverse of :func:`keras_to_torch`, with the same pairing rules: torch's ``(out, in)`` /
-    ``(out, in, kh, kw)`` become Keras' ``(in, out)`` / ``(kh, kw, in, out)``, and an ``nn.Linear`` that reads
-    an ``nn.Flatten`` of a ``(C, H, W)`` map has its columns reordered to the ``(H, W, C)`` order of the Keras
-    ``Flatten`` (:func:`flatten_dense_torch_to_keras`); the feature-map shape is read from the Keras model.
+    writes: list[tuple[_Step, list[np.ndarray]]] = []
+    for step in _plan(keras_model, torch_model):
+        if direction == "to torch":
+            kernel, *rest = step.layer.get_weights()
+            values = step.rule.to_torch(kernel, rest[0] if rest else None, **step.sizes)
+            targets = [tuple(step.module.weight.shape), tuple(getattr(step.module.bias, "shape", ()))]
+        else:
+            bias = None if step.module.bias is None else _to_numpy(torch, step.module.bias)
+            values = step.rule.to_keras(_to_numpy(torch, step.module.weight), bias, **step.sizes)
+            targets = [tuple(w.shape) for w in step.layer.weights]
+        arrays = [value for value in values if value is not None]
+        for array, target in zip(arrays, targets):
+            _check_shape(step, array, target, direction)
+        writes.append((step, arrays))
+    for step, arrays in writes:
+        if direction == "to Keras":
+            step.layer.set_weights(arrays)
+            continue
+        with torch.no_grad():
+            parameters = [step.module.weight] + ([step.module.bias] if len(arrays) > 1 else [])
+            for parameter, value in zip(parameters, arrays):
+                parameter.copy_(torch.from_numpy(value))  # copy_ casts to the parameter's dtype and device
+    pairs = tuple(Copied(s.layer.name, s.label, s.rule, s.sizes) for s, _ in writes)
+    return Transfer(direction, pairs)
+
+
+def keras_to_torch(keras_model: Any, torch_model: Any) -> Transfer:
+    """Copy every weight of a built Keras model into a PyTorch module, in place; return what was copied.
+
+    The Keras layers with weights (``Dense``, ``Conv2D``) are paired, in order, with the torch modules with
+    parameters (``nn.Linear``, ``nn.Conv2d``, in ``torch_model.modules()`` order); layers without weights
+    (Input, Flatten, pooling, Dropout, activations) are skipped on both sides. Each pair's weights move by
+    its kind's rule: kernels go from Keras' ``(in, out)`` / ``(kh, kw, in, out)`` to torch's ``(out, in)`` /
+    ``(out, in, kh, kw)``, and a Dense that reads a ``Flatten`` of an ``(H, W, C)`` feature map also has its
+    rows reordered to the ``(C, H, W)`` order of ``nn.Flatten`` on an ``(N, C, H, W)`` map
+    (:data:`twice.dense.FLATTEN_DENSE_RULE`). The Keras model feeds ``(N, H, W, C)`` images, the torch model
+    the same images as ``(N, C, H, W)``.
+
+    Everything is checked before anything is written, so a failed call leaves ``torch_model`` unchanged.
+    Introduced in chapter 2 (see the chapter's parity section for an example).
+
+    Raises:
+        TypeError: for a model of the wrong type, or a Keras layer with weights / torch module with
+            parameters of an unsupported kind (e.g. BatchNormalization, LSTM, Embedding, nn.BatchNorm2d),
+            naming it.
+        ValueError: if the Keras model is not built, the numbers of weighted layers differ, a pair is of
+            different kinds, has different bias presence or different shapes, a Conv2D pair differs in stride,
+            dilation, groups or padding in a way that changes the output, or a Keras layer is channels_first.
+    """
+    return _transfer(keras_model, torch_model, "to torch")
+
+
+def torch_to_keras(torch_model: Any, keras_model: Any) -> Transfer:
+    """Copy every parameter of a PyTorch module into a built Keras model, in place; return what was copied.
+
+    The inverse of :func:`keras_to_torch`, with the same pairing and the same rules, applied the other way;
+    the feature-map shape that a Flatten reads is taken from the Keras model.
 
     Everything is checked before anything is written, so a failed call leaves ``keras_model`` unchanged.
+    Introduced in chapter 2.
 
     Raises:
         TypeError, ValueError: as :func:`keras_to_torch`.
     """
-    torch, plan = _plan(keras_model, torch_model)
-    updates: list[tuple[Any, list[np.ndarray]]] = []
-    for layer, label, module, hwc in plan:
-        weight = _to_numpy(torch, module.weight)
-        bias = None if module.bias is None else _to_numpy(torch, module.bias)
-        if isinstance(module, torch.nn.Linear):
-            if hwc is None:
-                kernel, bias = dense_torch_to_keras(weight, bias)
-            else:
-                h, w, c = hwc
-                kernel, bias = flatten_dense_torch_to_keras(weight, bias, (c, h, w))
-        else:
-            kernel, bias = conv2d_torch_to_keras(weight, bias)
-        targets = [tuple(w.shape) for w in layer.weights]
-        _check_shape(layer, label, kernel, targets[0], "to Keras")
-        values = [kernel]
-        if bias is not None:
-            _check_shape(layer, label, bias, targets[1], "to Keras")
-            values.append(bias)
-        updates.append((layer, values))
-    for layer, values in updates:
-        layer.set_weights(values)
+    return _transfer(keras_model, torch_model, "to Keras")

@@ -6,8 +6,8 @@ What both frameworks call "convolution" is cross-correlation: the kernel is *not
 
 The two frameworks differ in three ways that this module makes explicit:
 
-* Layout. PyTorch stores images as ``(N, C, H, W)`` and kernels as ``(O, C, kh, kw)`` ("NCHW", "OIHW");
-  Keras stores images as ``(N, H, W, C)`` and kernels as ``(kh, kw, C, O)`` ("NHWC", "HWIO"). Every
+* Layout. PyTorch stores images as ``(N, C, H, W)`` and kernels as ``(out, in, kh, kw)`` ("NCHW", "OIHW");
+  Keras stores images as ``(N, H, W, C)`` and kernels as ``(kh, kw, in, out)`` ("NHWC", "HWIO"). Every
   function here takes ``layout="NCHW"`` or ``layout="NHWC"`` and expects the matching kernel layout.
 * Padding. PyTorch pads symmetrically by an integer count per side. TensorFlow's ``"same"`` pads so that
   the output has ``ceil(size / stride)`` elements, and when the total padding is odd it puts the extra
@@ -28,8 +28,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-LAYOUTS = ("NCHW", "NHWC")
-"""Image layouts that :func:`conv2d` and the pooling functions accept (PyTorch's and Keras' defaults)."""
+from . import checks, layouts
+from .layouts import IMAGE_LAYOUTS, WeightRule, rearrange
+
+CONV2D_RULE = WeightRule("Conv2D", "nn.Conv2d", keras="kh kw in out", torch="out in kh kw")
+"""Keras ``Conv2D`` kernel ``(kh, kw, in, out)`` ("HWIO") ⇄ ``nn.Conv2d`` weight ``(out, in, kh, kw)`` ("OIHW").
+
+Neither framework flips the kernel (both cross-correlate), so moving the axes is all there is. For grouped
+convolutions ``in`` is the number of input channels per group in both. Introduced in chapter 2.
+
+>>> weight, bias = CONV2D_RULE.to_torch(np.zeros((3, 3, 1, 32)), np.zeros(32))
+>>> weight.shape
+(32, 1, 3, 3)
+"""
 
 PADDING_MODES = ("valid", "same")
 """Padding strings accepted (case-insensitively, since ``tf.nn`` spells them ``"VALID"`` and ``"SAME"``)."""
@@ -40,35 +51,27 @@ IntPair = int | tuple[int, int]
 Padding = int | tuple[int, int] | str
 """An integer count per side (PyTorch style), ``(ph, pw)``, ``"valid"`` or ``"same"`` (TensorFlow style)."""
 
+# The kernel pattern that goes with each image layout.
+_KERNELS = {"NCHW": CONV2D_RULE.torch, "NHWC": CONV2D_RULE.keras}
+
 
 # ----------------------------------------------------------------------------------------------------------
 # Argument checking
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    # bool is a subclass of int; True as a stride or a size is a bug, not a 1.
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        kind = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{name} must be {kind}, got {value}")
-    return int(value)
-
-
 def _pair(value: object, name: str, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints, as ``(height, width)``, each at least ``minimum``."""
-    if _is_int(value):
-        v = _check_int(value, name, minimum)
+    if checks.is_integer(value):
+        v = checks.integer(value, name, minimum=minimum)
         return (v, v)
     if isinstance(value, Sequence) and not isinstance(value, str):
         if len(value) != 2:
             raise ValueError(f"{name} must be an integer or a pair (height, width), got {value!r}")
-        return (_check_int(value[0], name, minimum), _check_int(value[1], name, minimum))
+        return (
+            checks.integer(value[0], name, minimum=minimum),
+            checks.integer(value[1], name, minimum=minimum),
+        )
     raise TypeError(
         f"{name} must be an integer or a pair (height, width) of integers, got {type(value).__name__}"
     )
@@ -84,24 +87,22 @@ def _padding_mode(padding: str) -> str:
 
 
 def _check_layout(layout: object) -> str:
-    if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
-    return str(layout)
+    return checks.one_of(layout, "layout", tuple(IMAGE_LAYOUTS))
 
 
 def _to_nhwc(x: np.ndarray, layout: str, name: str = "x") -> np.ndarray:
     """A 4-D float64 batch of images in ``layout``, returned as ``(N, H, W, C)``."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:
-        expected = "(N, C, H, W)" if layout == "NCHW" else "(N, H, W, C)"
+        expected = layouts.describe(IMAGE_LAYOUTS[layout])
         raise ValueError(
             f"{name} must be a 4-D batch of images {expected} for layout {layout!r}, got {x.shape}"
         )
-    return x.transpose(0, 2, 3, 1) if layout == "NCHW" else x
+    return rearrange(x, IMAGE_LAYOUTS[layout], IMAGE_LAYOUTS["NHWC"], name=name)
 
 
 def _from_nhwc(y: np.ndarray, layout: str) -> np.ndarray:
-    return np.ascontiguousarray(y.transpose(0, 3, 1, 2) if layout == "NCHW" else y)
+    return np.ascontiguousarray(rearrange(y, IMAGE_LAYOUTS["NHWC"], IMAGE_LAYOUTS[layout], name="y"))
 
 
 def _resolve_padding(
@@ -159,16 +160,16 @@ def conv_output_size(
         ValueError: for a size, kernel, stride or dilation that is not positive, a negative padding, an
             unknown padding string, or a kernel larger than the padded input (an output shorter than 1).
     """
-    size = _check_int(size, "size", 1)
-    kernel = _check_int(kernel, "kernel", 1)
-    stride = _check_int(stride, "stride", 1)
-    dilation = _check_int(dilation, "dilation", 1)
+    size = checks.integer(size, "size", minimum=1)
+    kernel = checks.integer(kernel, "kernel", minimum=1)
+    stride = checks.integer(stride, "stride", minimum=1)
+    dilation = checks.integer(dilation, "dilation", minimum=1)
     if isinstance(padding, str):
         if _padding_mode(padding) == "same":
             return math.ceil(size / stride)
         pad = 0
     else:
-        pad = _check_int(padding, "padding", 0)
+        pad = checks.integer(padding, "padding", minimum=0)
     effective = dilation * (kernel - 1) + 1
     if size + 2 * pad < effective:
         raise ValueError(
@@ -191,10 +192,10 @@ def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> 
         TypeError: if an argument is not an integer.
         ValueError: if an argument is not positive.
     """
-    size = _check_int(size, "size", 1)
-    kernel = _check_int(kernel, "kernel", 1)
-    stride = _check_int(stride, "stride", 1)
-    dilation = _check_int(dilation, "dilation", 1)
+    size = checks.integer(size, "size", minimum=1)
+    kernel = checks.integer(kernel, "kernel", minimum=1)
+    stride = checks.integer(stride, "stride", minimum=1)
+    dilation = checks.integer(dilation, "dilation", minimum=1)
     effective = dilation * (kernel - 1) + 1
     total = max((math.ceil(size / stride) - 1) * stride + effective - size, 0)
     return (total // 2, total - total // 2)
@@ -219,12 +220,12 @@ def conv2d(
     not flipped.
 
     Layouts:
-        ``"NCHW"`` (PyTorch): ``x`` is ``(N, C, H, W)``, ``kernel`` ``(O, C, kh, kw)``, output ``(N, O, H', W')``.
-        ``"NHWC"`` (Keras): ``x`` is ``(N, H, W, C)``, ``kernel`` ``(kh, kw, C, O)`` (HWIO), output
-        ``(N, H', W', O)``.
+        ``"NCHW"`` (PyTorch): ``x`` is ``(N, C, H, W)``, ``kernel`` ``(out, in, kh, kw)``, output ``(N, out, H', W')``.
+        ``"NHWC"`` (Keras): ``x`` is ``(N, H, W, C)``, ``kernel`` ``(kh, kw, in, out)`` (HWIO), output
+        ``(N, H', W', out)``.
 
     Args:
-        bias: ``(O,)`` or ``None`` for no bias.
+        bias: ``(out,)`` or ``None`` for no bias.
         stride: an integer or ``(sh, sw)``.
         padding: an integer or ``(ph, pw)`` of zeros added on both sides (PyTorch style), ``"valid"`` (none)
             or ``"same"`` (TensorFlow's rule, :func:`same_padding`, possibly one more pixel bottom/right).
@@ -235,25 +236,24 @@ def conv2d(
     Raises:
         TypeError: for a stride or padding of the wrong type.
         ValueError: for arrays of the wrong number of dimensions, input channels that disagree between ``x``
-            and ``kernel``, a bias that is not ``(O,)``, an unknown layout or padding string, a negative
+            and ``kernel``, a bias that is not ``(out,)``, an unknown layout or padding string, a negative
             padding, a stride that is not positive, or a kernel larger than the padded input.
     """
     layout = _check_layout(layout)
     x = _to_nhwc(x, layout)
     w = np.asarray(kernel, dtype=np.float64)
     if w.ndim != 4:
-        expected = "(O, C, kh, kw)" if layout == "NCHW" else "(kh, kw, C, O)"
+        expected = layouts.describe(_KERNELS[layout])
         raise ValueError(f"kernel must be 4-D {expected} for layout {layout!r}, got {w.shape}")
     # Work in NHWC with an HWIO kernel: then each kernel offset (u, v) is one matrix product
     # (N, H', W', C) @ (C, O), which BLAS does fast.
-    if layout == "NCHW":
-        w = w.transpose(2, 3, 1, 0)
+    w = rearrange(w, _KERNELS[layout], CONV2D_RULE.keras, name="kernel")
     kh, kw, c_in, c_out = w.shape
     if x.shape[3] != c_in:
         raise ValueError(
             f"x has {x.shape[3]} input channels but the kernel expects {c_in} "
-            f"(layout {layout!r}: x {'(N, C, H, W)' if layout == 'NCHW' else '(N, H, W, C)'}, "
-            f"kernel {'(O, C, kh, kw)' if layout == 'NCHW' else '(kh, kw, C, O)'})"
+            f"(layout {layout!r}: x {layouts.describe(IMAGE_LAYOUTS[layout])}, "
+            f"kernel {layouts.describe(_KERNELS[layout])})"
         )
     b = None
     if bias is not None:

@@ -13,16 +13,7 @@ import random
 
 import numpy as np
 
-from ._frameworks import normalise_framework
-
-
-def check_seed(seed: object) -> int:
-    """Return ``seed`` as an ``int`` if it is an integer in ``[0, 2**32)``; raise TypeError/ValueError otherwise."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
-    if not 0 <= int(seed) < 2**32:
-        raise ValueError(f"seed must lie in [0, 2**32), got {seed}")
-    return int(seed)
+from . import checks
 
 
 def disable_tf32(framework: str) -> None:
@@ -32,7 +23,7 @@ def disable_tf32(framework: str) -> None:
     TF32, with a 10-bit mantissa: about 1e-3 relative error. That is fine for training, but it hides the
     1e-5 agreements this book checks. On a CPU this changes nothing. Imports the framework.
     """
-    name = normalise_framework(framework)
+    name = checks.framework(framework)
     if name == "tensorflow":
         import tensorflow as tf
 
@@ -61,8 +52,8 @@ def seed_everything(seed: int, framework: str | None = None) -> None:
     Raises:
         TypeError, ValueError: for a seed that is not an integer in range or an unknown framework.
     """
-    seed = check_seed(seed)
-    name = None if framework is None else normalise_framework(framework)
+    seed = checks.seed(seed)
+    name = None if framework is None else checks.framework(framework)
     random.seed(seed)
     np.random.seed(seed)
     if name == "tensorflow":

@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._frameworks import Framework, normalise_framework
+from . import checks
+from .checks import Framework
 
 Preference = Literal["auto", "cpu", "gpu"]
 
@@ -20,15 +21,9 @@ def on_colab() -> bool:
     return "google.colab" in sys.modules
 
 
-def _check_preference(prefer: object) -> Preference:
-    if prefer == "auto" or prefer == "cpu" or prefer == "gpu":
-        return prefer
-    raise ValueError(f"prefer must be 'auto', 'cpu' or 'gpu', got {prefer!r}")
-
-
 def gpu_available(framework: str) -> bool:
     """Whether the framework can see a GPU (imports the framework)."""
-    name = normalise_framework(framework)
+    name = checks.framework(framework)
     if name == "tensorflow":
         import tensorflow as tf
 
@@ -53,8 +48,8 @@ def select_device(framework: str, prefer: str = "auto") -> Any:
         ValueError: for an unknown framework or preference.
         RuntimeError: if ``prefer="gpu"`` and the framework sees no GPU.
     """
-    name = normalise_framework(framework)
-    choice = _check_preference(prefer)
+    name = checks.framework(framework)
+    choice: Preference = checks.one_of(prefer, "prefer", ("auto", "cpu", "gpu"))
     use_gpu = choice != "cpu" and gpu_available(name)
     if choice == "gpu" and not use_gpu:
         raise RuntimeError(
@@ -99,7 +94,7 @@ class EnvironmentReport:
 
 def environment_report(framework: str) -> EnvironmentReport:
     """Collect versions, the selected device and thread settings for one framework (imports it)."""
-    name = normalise_framework(framework)
+    name = checks.framework(framework)
     device = select_device(name)
     if name == "tensorflow":
         import tensorflow as tf

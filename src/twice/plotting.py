@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
+
 FRAMEWORK_COLORS: dict[str, str] = {
     # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies and in greyscale.
     # (The brand colours, TF orange and PyTorch orange-red, are too close to tell apart on a plot.)
@@ -136,8 +138,7 @@ def plot_comparison(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    if framework not in ("tensorflow", "pytorch"):
-        raise ValueError(f"framework must be 'tensorflow' or 'pytorch', got {framework!r}")
+    framework = checks.framework(framework)
     if not title or not variant_label:
         raise ValueError("a comparison needs a title and a variant_label")
     if variant_label == "baseline":
@@ -199,8 +200,7 @@ def plot_image_grid(
         raise ValueError(f"expected a non-empty stack of grey images (N, H, W), got shape {images.shape}")
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"got {len(labels)} labels for {len(images)} images")
-    if ncols < 1:
-        raise ValueError(f"ncols must be positive, got {ncols}")
+    ncols = checks.integer(ncols, "ncols", minimum=1)
     ncols = min(ncols, len(images))
     nrows = -(-len(images) // ncols)
     # Panels keep the images' aspect ratio, plus room for a caption; the title gets its own strip.
@@ -246,8 +246,7 @@ def plot_confusion_matrix(
 
     true = np.asarray(y_true)
     pred = np.asarray(y_pred)
-    if framework not in ("tensorflow", "pytorch"):
-        raise ValueError(f"framework must be 'tensorflow' or 'pytorch', got {framework!r}")
+    framework = checks.framework(framework)
     if not title:
         raise ValueError("every figure in the book needs a title")
     if true.shape != pred.shape or true.ndim != 1 or true.size == 0:
@@ -256,8 +255,7 @@ def plot_confusion_matrix(
         )
     if not (np.issubdtype(true.dtype, np.integer) and np.issubdtype(pred.dtype, np.integer)):
         raise ValueError(f"labels must be integer class indices, got {true.dtype} and {pred.dtype}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    num_classes = checks.integer(num_classes, "num_classes", minimum=1)
     for name, values in (("y_true", true), ("y_pred", pred)):
         if values.size and (values.min() < 0 or values.max() >= num_classes):
             raise ValueError(f"{name} must lie in 0..{num_classes - 1}")

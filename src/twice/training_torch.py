@@ -20,9 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def _is_count(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and bool(value >= 1)
+from . import checks
 
 
 def _to_tensor(array: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -39,8 +37,7 @@ def predict_logits(
 
     The model's training/evaluation mode is restored afterwards.
     """
-    if not _is_count(batch_size):
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = checks.integer(batch_size, "batch_size", minimum=1)
     if len(x) == 0:
         raise ValueError("x is empty: nothing to predict")
     device = torch.device(device) if device is not None else next(model.parameters()).device
@@ -84,18 +81,15 @@ def fit(
         keys of Keras' ``History.history``. With early stopping the lists are as long as the epochs run.
 
     Raises:
-        ValueError: for non-positive counts, or early stopping without validation data.
+        TypeError: for counts that are not integers.
+        ValueError: for counts that are not positive, or early stopping without validation data.
     """
-    for name, value in (("steps_per_epoch", steps_per_epoch), ("epochs", epochs)):
-        if not _is_count(value):
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    steps_per_epoch = checks.integer(steps_per_epoch, "steps_per_epoch", minimum=1)
+    epochs = checks.integer(epochs, "epochs", minimum=1)
     if early_stopping_patience is not None:
         if validation_data is None:
             raise ValueError("early stopping monitors the validation loss: pass validation_data")
-        if not _is_count(early_stopping_patience):
-            raise ValueError(
-                f"early_stopping_patience must be a positive integer, got {early_stopping_patience!r}"
-            )
+        early_stopping_patience = checks.integer(early_stopping_patience, "early_stopping_patience", minimum=1)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     if validation_data is not None:

@@ -7,15 +7,16 @@ solution end in ``# SOLUTION`` or sit between ``# BEGIN SOLUTION`` and ``# END S
 * turns a master into what an instructor hands out and grades with (:func:`assign`): otter's student and
   autograder versions, with the student notebook made self-contained, so that ``grader.check(...)`` works
   with the notebook alone, locally or on Colab (:func:`make_student_notebook`);
-* grades submissions without Docker (:func:`grade`, :func:`write_grades`);
-* hides otter's solution markers in the rendered book: listed in ``sphinx: extra_extensions`` it is a Sphinx
-  extension (:func:`setup`).
+* grades submissions without Docker (:func:`grade`, :func:`write_grades`).
+
+The rendered book shows the masters' solutions without otter's markers (:mod:`twice_book.sphinx`, which uses
+:func:`strip_solution_markers`).
 
 otter-grader is imported only inside :func:`assign` and :func:`grade`; nothing else here needs it. From the
 command line (``python3 tasks.py exercises`` and ``python3 tasks.py grade`` call these)::
 
-    python -m twice.exercises assign OUTPUT MASTER...
-    python -m twice.exercises grade --csv FILE AUTOGRADER_ZIP SUBMISSION...
+    python -m twice_book.exercises assign OUTPUT MASTER...
+    python -m twice_book.exercises grade --csv FILE AUTOGRADER_ZIP SUBMISSION...
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import argparse
 import concurrent.futures
 import copy
 import csv
-import json
 import os
 import posixpath
 import re
@@ -35,7 +35,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-Notebook = dict[str, Any]
+from . import ipynb
+from .ipynb import Notebook, is_colab_cell, repository_of
+from .ipynb import source as _source
+from .ipynb import tags as _tags
 
 #: Tag of master cells that only make sense in the book (dropped from the student version).
 BOOK_ONLY_TAG = "book-only"
@@ -46,8 +49,6 @@ ANSWER_TAG = "otter_answer_cell"
 #: Tag otter gives solution cells in the autograder version.
 SOLUTION_TAG = "otter_assign_solution_cell"
 
-# The master's hidden Colab cell names the book's repository on this line (tasks.py set-repository keeps it).
-REPOSITORY_LINE = re.compile(r'^REPOSITORY = "([^"]*)"', re.MULTILINE)
 # otter's solution markers, as otter reads them (otter/assign/solutions.py).
 MARKER_LINE = re.compile(r"^\s*# (BEGIN|END) SOLUTION( NO PROMPT)?\s*$")
 MARKER_SUFFIX = re.compile(r"\s*# SOLUTION( NO PROMPT)?\s*$")
@@ -66,15 +67,6 @@ RELATIVE_LINK = re.compile(
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _source(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _tags(cell: dict[str, Any]) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
-
-
 def _locked(cell_type: str, source: str, tags: list[str] | None = None) -> dict[str, Any]:
     metadata: dict[str, Any] = {"deletable": False, "editable": False}
     if tags:
@@ -83,20 +75,6 @@ def _locked(cell_type: str, source: str, tags: list[str] | None = None) -> dict[
     if cell_type == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
-
-
-def repository_of(notebook: Notebook) -> str:
-    """The repository address written in a notebook's Colab cell (``REPOSITORY = "..."``).
-
-    Raises:
-        ValueError: if no code cell has such a line.
-    """
-    for cell in notebook["cells"]:
-        if cell["cell_type"] == "code":
-            match = REPOSITORY_LINE.search(_source(cell))
-            if match:
-                return match.group(1)
-    raise ValueError('the notebook has no Colab cell with a line REPOSITORY = "..."')
 
 
 def strip_solution_markers(source: str) -> str:
@@ -230,7 +208,7 @@ def make_student_notebook(
         if cell["cell_type"] == "code" and source.startswith("# Initialize Otter"):
             init = cell
             continue
-        if cell["cell_type"] == "code" and REPOSITORY_LINE.search(source):
+        if is_colab_cell(cell):
             continue
         if BOOK_ONLY_TAG in _tags(cell):
             continue
@@ -310,7 +288,7 @@ def assign(
     otter_notebook = student_dir / master.name
     notebook_path = "/".join(master.parts[-4:])  # chapters/NN_topic/exercises/<framework>.ipynb
     student = make_student_notebook(
-        json.loads(otter_notebook.read_text(encoding="utf-8")),
+        ipynb.load(otter_notebook),
         tests,
         tests_dir=f"tests_{chapter}_{framework}",
         notebook_path=notebook_path,
@@ -320,7 +298,7 @@ def assign(
     shutil.rmtree(student_dir)
     student_dir.mkdir()
     student_notebook = student_dir / f"{chapter}_{framework}.ipynb"
-    student_notebook.write_text(json.dumps(student, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    ipynb.save(student, student_notebook)
     (zip_path,) = autograder_dir.glob("*-autograder_*.zip")  # otter stamps the name with the time
     autograder_zip = zip_path.rename(autograder_dir / "autograder.zip")
     return Assigned(student_notebook, autograder_dir / master.name, autograder_zip)
@@ -395,7 +373,7 @@ def write_grades(grades: list[Grade], path: str | Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m twice.exercises", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m twice_book.exercises", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     to_assign = commands.add_parser("assign", help="make the student and autograder versions of masters")
     to_assign.add_argument("output", help="folder; each master goes to OUTPUT/<chapter>/<framework>/")
@@ -434,31 +412,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{failed} of {len(grades)} submissions could not be graded", file=sys.stderr)
             return 1
     return 0
-
-
-# ----------------------------------------------------------------------------------------------------------
-# The book: a Sphinx extension
-# ----------------------------------------------------------------------------------------------------------
-
-
-def _hide_solution_markers(app: Any, doctree: Any) -> None:
-    from docutils import nodes  # only the book build has docutils
-
-    for block in doctree.findall(nodes.literal_block):
-        text = block.astext()
-        if "SOLUTION" not in text:
-            continue
-        cleaned = strip_solution_markers(text)
-        if cleaned != text:
-            block.rawsource = cleaned  # Sphinx highlights a literal block only if rawsource equals its text
-            block.children = []
-            block += nodes.Text(cleaned)
-
-
-def setup(app: Any) -> dict[str, Any]:
-    """Sphinx extension: show the master notebooks' solutions in the book without otter's markers."""
-    app.connect("doctree-read", _hide_solution_markers)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 if __name__ == "__main__":

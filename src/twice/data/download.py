@@ -1,8 +1,8 @@
-"""Optional downloads: one verified, cached file at a time, and MNIST on top of it.
+"""Optional downloads: one verified, cached file at a time (MNIST is built on it, in :mod:`.digits`).
 
 The book runs offline by default (:func:`twice.load_digits`). A reader with a network (on Colab, say) may
-switch a notebook to MNIST with one parameter; that is the only download in the book, and it goes through
-:func:`download`, which
+switch a notebook to MNIST with one parameter (:func:`twice.load_mnist`); that is the only download in the
+book, and it goes through :func:`download`, which
 
 * checks the file against a SHA-256 fixed in this source, so every reader trains on the same bytes;
 * keeps it in a cache (:func:`default_cache_dir`), so a notebook run twice downloads once;
@@ -26,9 +26,7 @@ import urllib.request
 import warnings
 from pathlib import Path
 
-import numpy as np
-
-from .data import Digits
+from .. import checks
 
 # Keras downloads exactly this file in ``keras.datasets.mnist.load_data``. Both values are copied from
 # Keras 3.15.1, keras/src/datasets/mnist.py: the folder on line 58, the name ``mnist.npz`` on line 62
@@ -168,10 +166,7 @@ def download(
     sha256 = _check_sha256(sha256)
     url = _check_url(url)
     filename = _filename_from(url, filename)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
-    if not timeout > 0:  # also rejects NaN
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    timeout = checks.positive(timeout, "timeout")  # seconds; NaN is rejected too
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     target = folder / filename
 
@@ -225,71 +220,3 @@ def download(
         # KeyboardInterrupt) it is removed here, so the cache folder holds only verified files.
         tmp.unlink(missing_ok=True)
     return target
-
-
-_MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
-
-
-def _checked_split(arrays: dict[str, np.ndarray], part: str, source: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Validate one part (``"train"`` or ``"test"``) of an MNIST npz and convert it to the book's dtypes."""
-    x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
-    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
-        raise ValueError(
-            f"{source}: x_{part} must be uint8 images of shape (N, 28, 28), "
-            f"got {x.dtype} of shape {x.shape}; is this really MNIST's mnist.npz?"
-        )
-    if not np.issubdtype(y.dtype, np.integer) or y.shape != (len(x),):
-        raise ValueError(
-            f"{source}: y_{part} must be integer labels of shape ({len(x)},) to match x_{part}, "
-            f"got {y.dtype} of shape {y.shape}"
-        )
-    if len(y) and (y.min() < 0 or y.max() > 9):
-        raise ValueError(f"{source}: y_{part} must hold digits 0..9, got values {y.min()}..{y.max()}")
-    # Divide in float32 directly: going through float64 would briefly need 8 bytes per pixel (~380 MB).
-    return x.astype(np.float32) / np.float32(255.0), y.astype(np.int64)
-
-
-def load_mnist(
-    cache_dir: str | Path | None = None, *, url: str = MNIST_URL, sha256: str = MNIST_SHA256
-) -> Digits:
-    """MNIST's 70,000 handwritten digits (28×28), with the official 60,000/10,000 split. Needs a network once.
-
-    The file is the ``mnist.npz`` that Keras itself downloads, fetched and verified by :func:`download`
-    (cached, so only the first call downloads about 11 MB). Images become ``float32`` in ``[0, 1]`` (the
-    ``uint8`` values divided by 255), labels ``int64``, as :func:`twice.load_digits` returns them; ``seed``
-    and ``test_fraction`` are ``None`` because the split is MNIST's own.
-
-    ``url`` and ``sha256`` let a reader point at a copy (``file://`` works); the file must hold ``x_train``,
-    ``y_train``, ``x_test`` and ``y_test`` as in Keras.
-
-    Raises:
-        DownloadError: if the file cannot be downloaded (the message says what to do instead).
-        ValueError: if the file is not an npz with those four arrays of the expected shapes and dtypes.
-    """
-    path = download(url, sha256, cache_dir=cache_dir)
-    # allow_pickle=False: an npz is only ever arrays; never run code from a downloaded file.
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except Exception as err:  # not a zip/npy at all: np.load raises ValueError, OSError, BadZipFile, ...
-        raise ValueError(f"{path} is not a readable npz file: {err}") from err
-    # A bare .npy array, not an archive of arrays. ValueError, not TypeError: the file's content is wrong,
-    # not the type of an argument.
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise ValueError(  # noqa: TRY004
-            f"{path} holds a single array, not an npz archive of {', '.join(_MNIST_KEYS)}"
-        )
-    with npz:
-        missing = [key for key in _MNIST_KEYS if key not in npz.files]
-        if missing:
-            raise ValueError(
-                f"{path} lacks {', '.join(missing)}: expected the arrays {', '.join(_MNIST_KEYS)}, "
-                f"found {', '.join(npz.files) or 'none'}"
-            )
-        try:
-            # Members are read lazily, so a damaged member (or an object array) only fails here.
-            arrays = {key: npz[key] for key in _MNIST_KEYS}
-        except Exception as err:
-            raise ValueError(f"{path} is not a readable npz file: {err}") from err
-    x_train, y_train = _checked_split(arrays, "train", path)
-    x_test, y_test = _checked_split(arrays, "test", path)
-    return Digits(x_train, y_train, x_test, y_test, seed=None, test_fraction=None)

@@ -1,0 +1,31 @@
+"""Data for the book's notebooks, all of it offline unless a reader asks for MNIST.
+
+* :mod:`.digits`: the handwritten digits the chapters train on (:func:`load_digits`, :func:`load_mnist`).
+* :mod:`.images`: sample photos and the image operations of the convolution chapter.
+* :mod:`.batches`: batch orders and batch streams that both frameworks can share.
+* :mod:`.download`: one verified, cached download, the only network access in the book.
+
+Shapes follow the glossary in :mod:`twice.layouts`.
+"""
+
+from .batches import batch_stream, fixed_batches
+from .digits import Digits, load_digits, load_mnist
+from .download import MNIST_SHA256, MNIST_URL, DownloadError, default_cache_dir, download, sha256_of
+from .images import load_sample_images, shift_images, to_grayscale
+
+__all__ = [
+    "MNIST_SHA256",
+    "MNIST_URL",
+    "Digits",
+    "DownloadError",
+    "batch_stream",
+    "default_cache_dir",
+    "download",
+    "fixed_batches",
+    "load_digits",
+    "load_mnist",
+    "load_sample_images",
+    "sha256_of",
+    "shift_images",
+    "to_grayscale",
+]
