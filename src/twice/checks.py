@@ -52,7 +52,7 @@ def _received(value: object) -> str:
 
 
 def is_integer(value: object) -> bool:
-    """Whether ``value`` is a Python or NumPy integer, and not a bool.
+    """Whether ``value`` is a Python or NumPy integer, and not a bool. Introduced in chapter 1.
 
     >>> is_integer(np.int64(8)), is_integer(8.0), is_integer(True)
     (True, False, False)
@@ -62,6 +62,8 @@ def is_integer(value: object) -> bool:
 
 def integer(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """``value`` as an ``int``, checked to be an integer in ``[minimum, maximum]`` (either bound optional).
+
+    Introduced in chapter 1.
 
     >>> integer(np.int64(8), "units", minimum=1)
     8
@@ -92,6 +94,8 @@ def number(
 ) -> float:
     """``value`` as a ``float``, checked to be a real number (not NaN) within the given bounds.
 
+    Introduced in chapter 1.
+
     >>> number(0.4, "dropout", low=0.0, high=1.0, high_inclusive=False)
     0.4
     >>> number("0.4", "dropout", low=0.0, high=1.0, high_inclusive=False)
@@ -119,6 +123,8 @@ def number(
 def positive(value: object, name: str) -> float:
     """``value`` as a ``float``, checked to be a number greater than zero (a learning rate, a timeout).
 
+    Introduced in chapter 1.
+
     >>> positive(0.1, "learning_rate")
     0.1
     >>> positive(0, "learning_rate")
@@ -134,6 +140,8 @@ def positive(value: object, name: str) -> float:
 def seed(value: object) -> int:
     """A random seed: an integer in ``[0, 2**32)``, the range NumPy's and both frameworks' seeders accept.
 
+    Introduced in chapter 1.
+
     >>> seed(0)
     0
     >>> seed(None)
@@ -145,6 +153,8 @@ def seed(value: object) -> int:
 
 def one_of(value: object, name: str, options: Sequence[T]) -> T:
     """``value`` itself, checked to be one of ``options`` (layouts, padding modes, preferences).
+
+    Introduced in chapter 1.
 
     >>> one_of("NCHW", "layout", ("NCHW", "NHWC"))
     'NCHW'
@@ -166,6 +176,7 @@ def array(value: object, name: str, *, ndim: int | None = None, shape: str = "")
     """``value`` as a NumPy array (no copy if it already is one), checked to be numeric and ``ndim``-D.
 
     ``shape`` names the axes for the message, in the book's glossary (see :mod:`twice.layouts`).
+    Introduced in chapter 2.
 
     >>> array([[1, 2]], "kernel", ndim=2, shape="(in, out)").shape
     (1, 2)
@@ -189,6 +200,7 @@ def framework(name: object) -> Framework:
     """The canonical name (``"tensorflow"`` or ``"pytorch"``) for a framework alias, case-insensitive.
 
     Accepted spellings: ``tensorflow``, ``tf``, ``keras``, ``pytorch``, ``torch``, ``pt``.
+    Introduced in chapter 1.
 
     >>> framework("Keras"), framework("torch")
     ('tensorflow', 'pytorch')

@@ -155,6 +155,11 @@ def conv_output_size(
     * ``"same"`` (TensorFlow's rule): ``ceil(size / stride)``, whatever the kernel; the padding that
       achieves it is :func:`same_padding`.
 
+    Introduced in chapter 2.
+
+    >>> conv_output_size(28, 5, stride=2, padding=2), conv_output_size(28, 5, stride=2, padding="same")
+    (14, 14)
+
     Raises:
         TypeError: if a size, stride, dilation or padding is not an integer (or a padding string).
         ValueError: for a size, kernel, stride or dilation that is not positive, a negative padding, an
@@ -186,7 +191,10 @@ def same_padding(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> 
     ``effective_kernel = dilation*(kernel - 1) + 1``; ``before = total // 2``, ``after = total - before``.
     When the total is odd the extra pixel goes *after* (bottom/right). Example: size 8, kernel 3, stride 2
     gives ``(0, 1)``; PyTorch's symmetric ``padding=1`` gives the same output size (4) from ``(1, 1)``, so its
-    windows sit one pixel up/left of TensorFlow's.
+    windows sit one pixel up/left of TensorFlow's. Introduced in chapter 2.
+
+    >>> same_padding(8, 3, stride=2), same_padding(8, 3)
+    ((0, 1), (1, 1))
 
     Raises:
         TypeError: if an argument is not an integer.
@@ -232,6 +240,13 @@ def conv2d(
 
     Returns:
         float64 array; ``H' = conv_output_size(H, kh, sh, padding)`` and likewise for ``W'``.
+
+    Introduced in chapter 2.
+
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> conv2d(x, np.ones((1, 1, 2, 2)), stride=2)          # sums of the four 2×2 blocks
+    array([[[[10., 18.],
+             [42., 50.]]]])
 
     Raises:
         TypeError: for a stride or padding of the wrong type.
@@ -318,6 +333,12 @@ def max_pool2d(
         padding: ``"valid"``, ``"same"`` (TensorFlow's rule) or an integer / pair added on both sides
             (PyTorch style, at most half the pool size). Padded cells never win: they count as ``-inf``.
 
+    Introduced in chapter 2.
+
+    >>> max_pool2d(np.arange(16.0).reshape(1, 4, 4, 1), layout="NHWC")[..., 0]
+    array([[[ 5.,  7.],
+            [13., 15.]]])
+
     Raises:
         TypeError: for a size, stride or padding of the wrong type.
         ValueError: for an input that is not 4-D, an unknown layout or padding string, a negative padding
@@ -355,6 +376,12 @@ def avg_pool2d(
       by the full ``ph * pw``, padded zeros included; ``False`` divides by the number of real cells.
     * ``"valid"``: there is no padding, so every window divides by ``ph * pw``.
 
+    Introduced in chapter 2.
+
+    >>> x = np.ones((1, 1, 2, 2))
+    >>> avg_pool2d(x, 2, stride=1, padding=1)[0, 0, 0], avg_pool2d(x, 2, stride=1, padding="same")[0, 0, 0]
+    (array([0.25, 0.5 , 0.25]), array([1., 1.]))
+
     Raises:
         TypeError: as :func:`max_pool2d`, or if ``count_include_pad`` is not a bool.
         ValueError: as :func:`max_pool2d`.
@@ -385,7 +412,12 @@ def hand_kernels() -> dict[str, np.ndarray]:
     """Three classic 3×3 kernels, ``float32``, by name: two Sobel edge detectors and a box blur.
 
     Under cross-correlation (Eq. ``eq-conv``) ``"vertical edges"`` responds positively where brightness rises
-    from left to right, ``"horizontal edges"`` where it rises from top to bottom.
+    from left to right, ``"horizontal edges"`` where it rises from top to bottom. Introduced in chapter 2.
+
+    >>> hand_kernels()["vertical edges"]
+    array([[-1.,  0.,  1.],
+           [-2.,  0.,  2.],
+           [-1.,  0.,  1.]], dtype=float32)
     """
     sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
     return {

@@ -22,6 +22,12 @@ def disable_tf32(framework: str) -> None:
     On Ampere and newer GPUs both frameworks by default run float32 matrix products and convolutions in
     TF32, with a 10-bit mantissa: about 1e-3 relative error. That is fine for training, but it hides the
     1e-5 agreements this book checks. On a CPU this changes nothing. Imports the framework.
+    Introduced in chapter 2.
+
+    >>> disable_tf32("torch")
+    >>> import torch
+    >>> torch.backends.cuda.matmul.allow_tf32
+    False
     """
     name = checks.framework(framework)
     if name == "tensorflow":
@@ -48,6 +54,13 @@ def seed_everything(seed: int, framework: str | None = None) -> None:
     PyTorch: ``torch.manual_seed`` (all devices), ``torch.use_deterministic_algorithms(True)``, cuDNN autotuning
     off, and ``CUBLAS_WORKSPACE_CONFIG`` set so that cuBLAS is deterministic on a GPU.
     Both: TensorFloat-32 off (:func:`disable_tf32`), so that float32 results on a GPU stay comparable.
+    Introduced in chapter 1.
+
+    >>> seed_everything(0)
+    >>> first = np.random.rand()
+    >>> seed_everything(0)
+    >>> np.random.rand() == first
+    True
 
     Raises:
         TypeError, ValueError: for a seed that is not an integer in range or an unknown framework.

@@ -17,12 +17,20 @@ Preference = Literal["auto", "cpu", "gpu"]
 
 
 def on_colab() -> bool:
-    """True when running inside Google Colab (its runtime pre-imports ``google.colab``)."""
+    """True when running inside Google Colab (its runtime pre-imports ``google.colab``). Introduced in chapter 1.
+
+    >>> on_colab()
+    False
+    """
     return "google.colab" in sys.modules
 
 
 def gpu_available(framework: str) -> bool:
-    """Whether the framework can see a GPU (imports the framework)."""
+    """Whether the framework can see a GPU (imports the framework). Introduced in chapter 1.
+
+    >>> gpu_available("torch") in (True, False)
+    True
+    """
     name = checks.framework(framework)
     if name == "tensorflow":
         import tensorflow as tf
@@ -44,7 +52,13 @@ def select_device(framework: str, prefer: str = "auto") -> Any:
         For PyTorch a ``torch.device`` (``cuda`` or ``cpu``); for TensorFlow a device string
         (``"/GPU:0"`` or ``"/CPU:0"``) for use in ``with tf.device(...)``.
 
+    Introduced in chapter 1.
+
+    >>> select_device("tensorflow", prefer="cpu"), select_device("pytorch", prefer="cpu")
+    ('/CPU:0', device(type='cpu'))
+
     Raises:
+        TypeError: for a framework name that is not a string.
         ValueError: for an unknown framework or preference.
         RuntimeError: if ``prefer="gpu"`` and the framework sees no GPU.
     """
@@ -65,7 +79,11 @@ def select_device(framework: str, prefer: str = "auto") -> Any:
 
 @dataclass(frozen=True)
 class EnvironmentReport:
-    """What a notebook ran on. ``str(report)`` gives one aligned line per field."""
+    """What a notebook ran on. ``str(report)`` gives one aligned line per field. Introduced in chapter 1.
+
+    >>> print(str(environment_report("torch")).splitlines()[0])     # doctest: +ELLIPSIS
+    framework...: pytorch ...
+    """
 
     framework: Framework
     framework_version: str
@@ -93,7 +111,13 @@ class EnvironmentReport:
 
 
 def environment_report(framework: str) -> EnvironmentReport:
-    """Collect versions, the selected device and thread settings for one framework (imports it)."""
+    """Collect versions, the selected device and thread settings for one framework (imports it).
+
+    Every notebook prints this first, so that its outputs say what produced them. Introduced in chapter 1.
+
+    >>> environment_report("pytorch").framework
+    'pytorch'
+    """
     name = checks.framework(framework)
     device = select_device(name)
     if name == "tensorflow":

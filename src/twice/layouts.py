@@ -57,6 +57,8 @@ Pattern = list[tuple[str, ...]]
 def parse(pattern: str) -> Pattern:
     """Split a pattern into its array axes, each a tuple of the names flattened into it.
 
+    Introduced in chapter 2.
+
     >>> parse("(H W C) out")
     [('H', 'W', 'C'), ('out',)]
 
@@ -95,7 +97,7 @@ def parse(pattern: str) -> Pattern:
 
 
 def describe(pattern: str) -> str:
-    """A pattern written as a shape, as the error messages show it.
+    """A pattern written as a shape, as the error messages show it. Introduced in chapter 2.
 
     >>> describe("(H W C) out")
     '(H * W * C, out)'
@@ -148,6 +150,7 @@ def rearrange(
     Axes keep their names: they are reordered, flattened (a group in ``target``) and unflattened (a group in
     ``source``, whose sizes come from ``sizes`` where the shape alone cannot tell). A name of size 1 may be
     added or dropped. The result may be a view of ``x``; copy it before writing into it.
+    Introduced in chapter 2.
 
     >>> kernel = np.arange(2 * 2 * 3 * 4).reshape(2, 2, 3, 4)      # Keras Conv2D: kh kw in out
     >>> weight = rearrange(kernel, "kh kw in out", "out in kh kw")  # nn.Conv2d
@@ -215,7 +218,7 @@ class WeightRule:
 
     The kernel (Keras) and the weight (PyTorch) are the same numbers in two patterns; the bias, one value per
     ``out``, is the same in both. :meth:`to_torch` and :meth:`to_keras` check every shape before returning
-    anything, keep the dtype, and return new arrays (never views of their inputs).
+    anything, keep the dtype, and return new arrays (never views of their inputs). Introduced in chapter 2.
 
     >>> rule = WeightRule("Dense", "nn.Linear", keras="in out", torch="out in")
     >>> weight, bias = rule.to_torch(np.ones((3, 2)), np.zeros(2))

@@ -63,6 +63,12 @@ def plot_training_curves(
     Returns:
         The ``Axes`` drawn on. The x axis counts from 1.
 
+    Introduced in chapter 1.
+
+    >>> ax = plot_training_curves({"tensorflow": {"train": [0.9, 0.5], "test": [1.0, 0.7]}}, title="Loss")
+    >>> figure_text(ax.figure)
+    '<Figure: Loss>'
+
     Raises:
         ValueError: for an unknown framework or split, an empty series, or a missing title.
     """
@@ -132,6 +138,13 @@ def plot_comparison(
         log_scale: a logarithmic y axis, which shows a training loss near zero next to a validation loss
             that is not (the axis label says so).
 
+    Introduced in chapter 2.
+
+    >>> baseline, variant = {"train": [0.9, 0.2], "validation": [1.0, 0.9]}, {"train": [0.9, 0.4]}
+    >>> ax = plot_comparison(baseline, variant, framework="pt", variant_label="dropout", title="Dropout")
+    >>> figure_text(ax.figure)
+    '<Figure: Dropout>'
+
     Raises:
         ValueError: for an unknown framework or split, an empty series, or a missing title or label.
     """
@@ -188,6 +201,12 @@ def plot_image_grid(
             each image is scaled on its own.
         panel_inches: the width of one image in the figure.
 
+    Introduced in chapter 2.
+
+    >>> figure = plot_image_grid(np.eye(8)[None].repeat(3, axis=0), title="Three diagonals", ncols=3)
+    >>> figure_text(figure)
+    '<Figure: Three diagonals>'
+
     Raises:
         ValueError: for an array that is not 3-D, no images, a wrong number of labels, or a missing title.
     """
@@ -235,7 +254,11 @@ def plot_confusion_matrix(
 ) -> Any:
     """Plot the confusion matrix (rows: true class, columns: predicted class) in the framework's colour.
 
-    Each cell is annotated with its count; returns the ``Axes``.
+    Each cell is annotated with its count; returns the ``Axes``. Introduced in chapter 2.
+
+    >>> ax = plot_confusion_matrix([0, 1, 1], [0, 1, 0], framework="tf", title="Mistakes", num_classes=2)
+    >>> [text.get_text() for text in ax.texts]          # the empty cell (true 0, said 1) stays blank
+    ['1', '1', '1']
 
     Raises:
         ValueError: for empty, non-integer or unequal-length labels, labels outside ``0..num_classes-1``, an
@@ -297,6 +320,13 @@ def figure_text(figure: Any) -> str:
     misclassified images has as many panels as there are mistakes, and the number of mistakes depends on the
     machine that trained the network. A title is written in the code, so it is the same everywhere. A
     figure's title is its ``suptitle``, or else the titles of its axes, joined with ``" | "``.
+    Introduced in chapter 2.
+
+    >>> import matplotlib.pyplot as plt
+    >>> figure, axes = plt.subplots(1, 2)
+    >>> _ = axes[0].set_title("train"), axes[1].set_title("test")
+    >>> figure_text(figure)
+    '<Figure: train | test>'
     """
     suptitle = getattr(figure, "_suptitle", None)
     title = suptitle.get_text() if suptitle is not None else ""
@@ -318,6 +348,10 @@ def use_figure_text() -> bool:
     Matplotlib's inline backend, when it loads (at the first figure, unless it has loaded already), clears
     every printer registered for ``Figure``; so this loads the backend first, and registers the printer
     again before every cell, in case a cell reconfigures the backend (``%matplotlib``, ``%config``).
+    Introduced in chapter 2.
+
+    >>> use_figure_text()          # a plain Python session, not IPython: nothing to do
+    False
     """
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None

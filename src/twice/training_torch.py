@@ -35,7 +35,11 @@ def predict_logits(
 ) -> np.ndarray:
     """The model's outputs for ``x`` in evaluation mode, batch by batch, as a NumPy array.
 
-    The model's training/evaluation mode is restored afterwards.
+    The model's training/evaluation mode is restored afterwards. Introduced in chapter 2.
+
+    >>> model = torch.nn.Linear(4, 3)
+    >>> predict_logits(model, np.zeros((10, 4), dtype=np.float32), batch_size=4).shape
+    (10, 3)
     """
     batch_size = checks.integer(batch_size, "batch_size", minimum=1)
     if len(x) == 0:
@@ -79,6 +83,17 @@ def fit(
     Returns:
         ``{"loss", "accuracy"}`` per epoch, plus ``{"val_loss", "val_accuracy"}`` with validation data — the
         keys of Keras' ``History.history``. With early stopping the lists are as long as the epochs run.
+
+    Introduced in chapter 2, after chapter 1 writes the loop out by hand.
+
+    >>> from twice.data import batch_stream
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    >>> x, y = np.eye(4, dtype=np.float32).reshape(4, 2, 2), np.array([0, 1, 0, 1])
+    >>> history = fit(model, batch_stream(x, y, batch_size=2), steps_per_epoch=2, epochs=3,
+    ...               optimizer=torch.optim.SGD(model.parameters(), lr=0.5), validation_data=(x, y))
+    >>> sorted(history), len(history["loss"])
+    (['accuracy', 'loss', 'val_accuracy', 'val_loss'], 3)
 
     Raises:
         TypeError: for counts that are not integers.

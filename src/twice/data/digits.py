@@ -27,6 +27,12 @@ class Digits:
             (scikit-learn's digits: 8×8, the raw pixel counts 0..16 divided by 16; MNIST: 28×28, 0..255 / 255).
         y_train, y_test: labels, ``int64`` of shape ``(N,)`` with values ``0..9``.
         seed, test_fraction: how the split was made (``None`` for a data set with an official split).
+
+    Introduced in chapter 1.
+
+    >>> x_train, y_train = load_digits().train("NCHW")
+    >>> x_train.shape, x_train.dtype, y_train[:5]
+    ((1347, 1, 8, 8), dtype('float32'), array([7, 3, 6, 6, 7]))
     """
 
     x_train: np.ndarray
@@ -122,7 +128,18 @@ def load_mnist(
     and ``test_fraction`` are ``None`` because the split is MNIST's own.
 
     ``url`` and ``sha256`` let a reader point at a copy (``file://`` works); the file must hold ``x_train``,
-    ``y_train``, ``x_test`` and ``y_test`` as in Keras.
+    ``y_train``, ``x_test`` and ``y_test`` as in Keras. Introduced in chapter 2.
+
+    An example with a two-image stand-in for MNIST, kept on this machine:
+
+    >>> import pathlib, tempfile
+    >>> from twice.data import sha256_of
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> images = np.zeros((2, 28, 28), dtype=np.uint8)
+    >>> np.savez(folder / "mnist.npz", x_train=images, y_train=[3, 5], x_test=images[:1], y_test=[7])
+    >>> copy = folder / "mnist.npz"
+    >>> load_mnist(folder / "cache", url=copy.as_uri(), sha256=sha256_of(copy))
+    Digits(train=2, test=1, image_shape=(28, 28), seed=None, test_fraction=None)
 
     Raises:
         DownloadError: if the file cannot be downloaded (the message says what to do instead).

@@ -60,7 +60,10 @@ class DownloadError(OSError):
     A subclass of :class:`OSError` rather than :class:`RuntimeError`: it is an I/O failure (the same family
     as ``urllib.error.URLError``, ``TimeoutError`` and ``ConnectionError``, which it replaces with a readable
     message), so code that already handles "could not read the data" with ``except OSError`` handles this
-    too, and ``except DownloadError`` still catches only ours.
+    too, and ``except DownloadError`` still catches only ours. Introduced in chapter 2.
+
+    >>> issubclass(DownloadError, OSError)
+    True
     """
 
 
@@ -69,6 +72,13 @@ def default_cache_dir() -> Path:
 
     The variable lets a reader put the cache on a mounted drive (e.g. Google Drive on Colab), so that a
     fresh runtime does not download again. ``~`` in it is expanded. The folder is created on first download.
+    Introduced in chapter 2.
+
+    >>> import os
+    >>> os.environ["TWICE_CACHE_DIR"] = "/tmp/twice-cache"
+    >>> default_cache_dir()
+    PosixPath('/tmp/twice-cache')
+    >>> del os.environ["TWICE_CACHE_DIR"]
     """
     override = os.environ.get(CACHE_ENV_VAR, "")
     if override:
@@ -77,7 +87,16 @@ def default_cache_dir() -> Path:
 
 
 def sha256_of(path: str | Path, *, chunk_size: int = _CHUNK_SIZE) -> str:
-    """SHA-256 of a file as 64 lower-case hex characters, read in chunks (constant memory for any size)."""
+    """SHA-256 of a file as 64 lower-case hex characters, read in chunks (constant memory for any size).
+
+    Introduced in chapter 2.
+
+    >>> import pathlib, tempfile
+    >>> empty = pathlib.Path(tempfile.mkdtemp()) / "empty"
+    >>> _ = empty.write_bytes(b"")
+    >>> sha256_of(empty)
+    'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(chunk_size):
@@ -155,6 +174,16 @@ def download(
 
     Returns:
         The path of the verified file, ``cache_dir / filename``.
+
+    Introduced in chapter 2.
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> original = folder / "numbers.txt"
+    >>> _ = original.write_text("1 2 3")
+    >>> cached = download(original.as_uri(), sha256_of(original), cache_dir=folder / "cache")
+    >>> cached.relative_to(folder), cached.read_text()
+    (PosixPath('cache/numbers.txt'), '1 2 3')
 
     Raises:
         TypeError: if ``url``, ``sha256`` or ``filename`` is not a string, or ``timeout`` not a number.

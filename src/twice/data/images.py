@@ -14,7 +14,10 @@ import numpy as np
 def load_sample_images() -> dict[str, np.ndarray]:
     """The two colour photos bundled with scikit-learn, by name: ``{"china": ..., "flower": ...}``.
 
-    Each is ``uint8`` of shape ``(427, 640, 3)`` (height, width, RGB).
+    Each is ``uint8`` of shape ``(427, 640, 3)`` (height, width, RGB). Introduced in chapter 2.
+
+    >>> {name: image.shape for name, image in load_sample_images().items()}
+    {'china': (427, 640, 3), 'flower': (427, 640, 3)}
     """
     from sklearn.datasets import load_sample_images as _sk_load_sample_images
 
@@ -26,6 +29,10 @@ def to_grayscale(image: np.ndarray) -> np.ndarray:
     """Convert an RGB photo ``(H, W, 3)`` (``uint8`` 0..255 or float 0..1) to grey ``float32`` ``(H, W)`` in ``[0, 1]``.
 
     Uses the ITU-R BT.601 luma weights 0.299, 0.587, 0.114, as Pillow's ``convert("L")`` does.
+    Introduced in chapter 2.
+
+    >>> to_grayscale(np.array([[[255, 0, 0], [255, 255, 255]]], dtype=np.uint8))
+    array([[0.299, 1.   ]], dtype=float32)
 
     Raises:
         ValueError: if the array is not ``(H, W, 3)``.
@@ -42,7 +49,13 @@ def shift_images(images: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     """Shift each grey image ``(N, H, W)`` by whole pixels, filling the uncovered border with zeros.
 
     ``shifts`` is ``(N, 2)`` integers ``(down, right)``; negative values shift up or left. A shift moves the
-    digit, not the frame: the value at ``(i, j)`` moves to ``(i + down, j + right)``.
+    digit, not the frame: the value at ``(i, j)`` moves to ``(i + down, j + right)``. Introduced in chapter 2
+    (for data augmentation, :func:`twice.data.batch_stream`).
+
+    >>> shift_images(np.arange(9).reshape(1, 3, 3), np.array([[1, -1]]))[0]
+    array([[0, 0, 0],
+           [1, 2, 0],
+           [4, 5, 0]])
 
     Raises:
         ValueError: for mismatched shapes or a shift as large as the image.
