@@ -1,8 +1,10 @@
 """The book's shape: chapter pairs that mirror each other, executed notebooks, one repository address,
-and a strict build. (nbval re-executes the notebooks themselves; see conftest.py.)"""
+and a strict build; and twice_book.ipynb, which the tests and tasks.py read notebooks with. (nbval
+re-executes the notebooks themselves; see conftest.py.)"""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -10,9 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import tasks
 import yaml
 
-from notebook_files import code_cells, headings, load, tags
+from twice_book import ipynb
+from twice_book.ipynb import code_cells, headings, load, repository_of, source, tags
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -68,11 +72,11 @@ def test_notebook_is_committed_executed_in_order_without_errors(path: Path) -> N
 def test_every_volatile_cell_is_followed_by_an_assertion(path: Path) -> None:
     cells = code_cells(load(path))
     for index, cell in enumerate(cells):
-        if "nbval-ignore-output" in tags(cell) or "".join(cell["source"]).startswith("# NBVAL_IGNORE_OUTPUT"):
-            following = "".join(cells[index + 1]["source"]) if index + 1 < len(cells) else ""
+        if "nbval-ignore-output" in tags(cell) or source(cell).startswith("# NBVAL_IGNORE_OUTPUT"):
+            following = source(cells[index + 1]) if index + 1 < len(cells) else ""
             assert re.search(r"^\s*(assert |np\.testing\.assert)", following, re.MULTILINE), (
                 f"{path.name}: the volatile cell {index} is not followed by a cell that asserts its claim:\n"
-                + "".join(cell["source"])[:200]
+                + source(cell)[:200]
             )
 
 
@@ -83,13 +87,14 @@ def repository_url() -> str:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_colab_cell_installs_the_helper_from_the_configured_repository(path: Path) -> None:
-    first = code_cells(load(path))[0]
-    source = "".join(first["source"])
+    notebook = load(path)
+    first = code_cells(notebook)[0]
+    assert ipynb.is_colab_cell(first), "the first code cell must be the Colab cell"
     assert "remove-cell" in tags(first), "the Colab cell must be hidden in the book"
     # nbval runs it like any other cell (off Colab it does nothing): a skipped cell would be a skipped test.
     assert "nbval-skip" not in tags(first)
-    assert f'REPOSITORY = "{repository_url()}"' in source, "run: python3 tasks.py set-repository URL"
-    assert '"google.colab" in sys.modules' in source
+    assert repository_of(notebook) == repository_url(), "run: python3 tasks.py set-repository URL"
+    assert '"google.colab" in sys.modules' in source(first)
 
 
 def test_config_renders_committed_outputs_and_has_launch_buttons() -> None:
@@ -120,20 +125,28 @@ def test_set_repository_rewrites_config_and_notebooks(tmp_path: Path) -> None:
     (copy / "chapters").mkdir(parents=True)
     shutil.copy(ROOT / "tasks.py", copy)
     shutil.copy(ROOT / "_config.yml", copy)
+    shutil.copytree(ROOT / "src" / "twice_book", copy / "src" / "twice_book")  # what tasks.py imports
     shutil.copytree(CHAPTERS[0], copy / "chapters" / CHAPTERS[0].name)
-    url = "https://github.com/someone/fork-of-the-book"
-    result = subprocess.run(
-        [sys.executable, "tasks.py", "set-repository", url], cwd=copy, capture_output=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert yaml.safe_load((copy / "_config.yml").read_text())["repository"]["url"] == url
     chapters = copy / "chapters"
     rewritten = sorted(chapters.glob("*/*.ipynb")) + sorted(chapters.glob("*/exercises/*.ipynb"))
     assert len(rewritten) > 2, "expected the chapter's notebooks and its exercise masters"
+    before = {path: path.read_text(encoding="utf-8") for path in rewritten}
+    url = "https://github.com/someone/fork-of-the-book"
+    # -S: the standard library alone, as on a machine where nothing is installed yet.
+    result = subprocess.run(
+        [sys.executable, "-S", "tasks.py", "set-repository", url], cwd=copy, capture_output=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load((copy / "_config.yml").read_text())["repository"]["url"] == url
     for path in rewritten:
-        assert f'REPOSITORY = "{url}"' in "".join(code_cells(load(path))[0]["source"]), path.name
+        notebook = load(path)
+        assert ipynb.is_colab_cell(code_cells(notebook)[0]) and repository_of(notebook) == url, path.name
+        # Only the REPOSITORY lines changed: the file is written back as Jupyter writes it.
+        old, new = before[path].splitlines(), path.read_text(encoding="utf-8").splitlines()
+        assert len(old) == len(new), path.name
+        assert all(url in b for a, b in zip(old, new) if a != b), path.name
     bad = subprocess.run(
-        [sys.executable, "tasks.py", "set-repository", "not a url"],
+        [sys.executable, "-S", "tasks.py", "set-repository", "not a url"],
         cwd=copy,
         capture_output=True,
         check=False,
@@ -194,3 +207,92 @@ def test_tasks_rejects_a_wrong_command_line_before_installing_anything(
 ) -> None:
     result = _tasks(*args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+# --- twice_book.ipynb: how the tests and tasks.py read notebooks ---------------------------------------------
+
+
+def _cell(cell_type: str, text: str | list[str], cell_tags: list[str] | None = None) -> ipynb.Cell:
+    metadata = {"tags": cell_tags} if cell_tags is not None else {}
+    return {"cell_type": cell_type, "metadata": metadata, "source": text}
+
+
+COLAB_CELL = ["import sys\n", 'REPOSITORY = "https://github.com/o/r"\n', "print(REPOSITORY)"]
+
+
+def test_source_is_one_string_whether_stored_as_lines_or_as_a_string() -> None:
+    assert source(_cell("code", ["a = 1\n", "b = 2"])) == "a = 1\nb = 2"
+    assert source(_cell("code", "a = 1\nb = 2")) == "a = 1\nb = 2"
+    assert source({"cell_type": "code"}) == ""
+
+
+def test_tags_are_the_cells_tags_in_order_as_a_new_list() -> None:
+    cell = _cell("code", "", ["remove-cell", "nbval-ignore-output"])
+    assert tags(cell) == ["remove-cell", "nbval-ignore-output"]
+    tags(cell).append("changed")
+    assert cell["metadata"]["tags"] == ["remove-cell", "nbval-ignore-output"]  # the cell is not touched
+    assert tags(_cell("code", "")) == [] and tags({"cell_type": "code"}) == []
+
+
+def test_code_cells_are_the_code_cells_that_hold_code() -> None:
+    code = _cell("code", "x = 1")
+    notebook = {"cells": [_cell("markdown", "x = 1"), code, _cell("code", " \n\t"), _cell("raw", "# END")]}
+    assert code_cells(notebook) == [code]
+
+
+def test_headings_have_their_level_and_skip_what_is_not_a_heading() -> None:
+    text = "# One \n###### Six\n####### seven\n#hashtag\n~~~\n## fenced\n~~~\n  ## indented"
+    assert headings({"cells": [_cell("markdown", text), _cell("code", "# a comment")]}) == [
+        (1, "One"),
+        (6, "Six"),
+    ]
+
+
+def test_save_writes_as_jupyter_does_and_load_reads_it_back(tmp_path: Path) -> None:
+    notebook = {"cells": [_cell("markdown", ["# Tensors, twice — ✓\n"])], "metadata": {}, "nbformat": 4}
+    path = tmp_path / "notebook.ipynb"
+    ipynb.save(notebook, path)
+    text = path.read_text(encoding="utf-8")
+    assert text == json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    assert "✓" in text and text.startswith('{\n "cells": [\n  {\n')  # UTF-8 as it is, one-space indents
+    assert load(path) == notebook and load(str(path)) == notebook
+
+
+@pytest.mark.parametrize("path", tasks.notebooks(), ids=lambda p: str(p.relative_to(ROOT / "chapters")))
+def test_saving_a_committed_notebook_unchanged_rewrites_it_byte_for_byte(path: Path, tmp_path: Path) -> None:
+    # So that `tasks.py set-repository` changes the REPOSITORY lines and nothing else.
+    ipynb.save(load(path), tmp_path / path.name)
+    assert (tmp_path / path.name).read_bytes() == path.read_bytes()
+
+
+def test_the_repository_is_read_from_the_colab_cell() -> None:
+    colab = _cell("code", COLAB_CELL)
+    notebook = {"cells": [_cell("markdown", 'REPOSITORY = "https://github.com/not/this"'), colab]}
+    assert repository_of(notebook) == "https://github.com/o/r"
+    assert ipynb.is_colab_cell(colab) and not ipynb.is_colab_cell(notebook["cells"][0])
+
+
+@pytest.mark.parametrize(
+    "text", ['  REPOSITORY = "https://github.com/o/r"', 'MY_REPOSITORY = "https://github.com/o/r"', "x = 1"]
+)
+def test_a_notebook_without_the_repository_line_has_no_repository(text: str) -> None:
+    assert not ipynb.is_colab_cell(_cell("code", text))
+    with pytest.raises(
+        ValueError, match=r'^the notebook has no Colab cell with a line REPOSITORY = "\.\.\."$'
+    ):
+        repository_of({"cells": [_cell("code", text)]})
+
+
+def test_set_repository_rewrites_the_repository_line_and_nothing_else() -> None:
+    colab, other = _cell("code", list(COLAB_CELL)), _cell("code", "print('REPOSITORY')")
+    notebook = {"cells": [_cell("markdown", "# Title"), colab, other]}
+    assert ipynb.set_repository(notebook, "https://github.com/fork/book") is True
+    assert colab["source"] == [
+        "import sys\n",
+        'REPOSITORY = "https://github.com/fork/book"\n',
+        "print(REPOSITORY)",
+    ]
+    assert (
+        other["source"] == "print('REPOSITORY')" and repository_of(notebook) == "https://github.com/fork/book"
+    )
+    assert ipynb.set_repository({"cells": [other]}, "https://github.com/fork/book") is False

@@ -1,27 +1,28 @@
-"""Tests for twice.convert: weights moved between Keras and PyTorch compute the same function."""
+"""Tests for twice.convert and the weight rules it applies: moved weights compute the same function.
+
+The rules (:data:`twice.dense.DENSE_RULE`, :data:`twice.dense.FLATTEN_DENSE_RULE`,
+:data:`twice.convolution.CONV2D_RULE`) are tested on arrays and on single layers; :func:`keras_to_torch` and
+:func:`torch_to_keras` on whole models, with the book's survey CNN (:mod:`twice.models`) where it fits.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
 
-from twice.convert import (
-    conv2d_keras_to_torch,
-    conv2d_torch_to_keras,
-    dense_keras_to_torch,
-    dense_torch_to_keras,
-    flatten_dense_keras_to_torch,
-    flatten_dense_torch_to_keras,
-    keras_to_torch,
-    torch_to_keras,
-)
+from twice import models
+from twice.convert import Copied, Transfer, keras_to_torch, torch_to_keras
+from twice.convolution import CONV2D_RULE
+from twice.dense import DENSE_RULE, FLATTEN_DENSE_RULE
+from twice.layouts import WeightRule
 
 ATOL = 1e-5
 
@@ -37,101 +38,139 @@ def _normal(rng: np.random.Generator, *shape: int) -> np.ndarray:
     return rng.standard_normal(shape).astype(np.float32)
 
 
-# --- array level: round trips -------------------------------------------------------------------------------
+# --- weight rules: round trips and layouts ------------------------------------------------------------------
+
+RuleDirection = Literal["to_torch", "to_keras"]
+
+# Each rule with a Keras kernel shape, the matching torch weight shape and the sizes it takes: 4 outputs each.
+_RULES: dict[str, tuple[WeightRule, tuple[int, ...], tuple[int, ...], dict[str, int]]] = {
+    "dense": (DENSE_RULE, (6, 4), (4, 6), {}),
+    "conv2d": (CONV2D_RULE, (3, 3, 2, 4), (4, 2, 3, 3), {}),
+    "flatten_dense": (FLATTEN_DENSE_RULE, (30, 4), (4, 30), {"H": 2, "W": 3, "C": 5}),
+}
+_DIRECTIONS: tuple[RuleDirection, ...] = ("to_torch", "to_keras")
 
 
+def _moves(*rules: str) -> list[Any]:
+    """``(rule, direction)`` parameters for ``rules`` (all of ``_RULES`` by default), both directions each."""
+    return [pytest.param(r, d, id=f"{r}-{d}") for r in rules or tuple(_RULES) for d in _DIRECTIONS]
+
+
+_EVERY_MOVE = _moves()
+
+
+def _source(rule: str, direction: RuleDirection, dtype: type = np.float32) -> np.ndarray:
+    """Random weights of the shape that ``rule`` moves in ``direction``: a Keras kernel or a torch weight."""
+    _, keras_shape, torch_shape, _ = _RULES[rule]
+    return _rng().standard_normal(keras_shape if direction == "to_torch" else torch_shape).astype(dtype)
+
+
+def _move(
+    rule: str, direction: RuleDirection, weights: object, bias: object = None, **sizes: Any
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Apply one of ``_RULES`` in ``direction``, with its own sizes unless ``sizes`` are given."""
+    weight_rule, _, _, own_sizes = _RULES[rule]
+    method = weight_rule.to_torch if direction == "to_torch" else weight_rule.to_keras
+    return method(weights, bias, **(sizes or own_sizes))
+
+
+_FEATURE_MAPS = [(2, 3, 5), (5, 3, 2), (4, 4, 1), (1, 1, 6)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "kernel_shape", "weight_shape", "sizes"),
+    [
+        pytest.param(DENSE_RULE, (7, 4), (4, 7), {}, id="dense"),
+        pytest.param(CONV2D_RULE, (3, 5, 2, 4), (4, 2, 3, 5), {}, id="conv2d"),
+        *(
+            pytest.param(
+                FLATTEN_DENSE_RULE,
+                (h * w * c, 4),
+                (4, h * w * c),
+                {"H": h, "W": w, "C": c},
+                id=f"flatten_dense-{h}x{w}x{c}",
+            )
+            for h, w, c in _FEATURE_MAPS
+        ),
+    ],
+)
 @pytest.mark.parametrize("with_bias", [True, False])
-def test_dense_round_trips_exactly(with_bias: bool) -> None:
+def test_rules_round_trip_exactly(
+    rule: WeightRule,
+    kernel_shape: tuple[int, ...],
+    weight_shape: tuple[int, ...],
+    sizes: dict[str, int],
+    with_bias: bool,
+) -> None:
     rng = _rng()
-    kernel, bias = _normal(rng, 7, 4), (_normal(rng, 4) if with_bias else None)
-    weight, torch_bias = dense_keras_to_torch(kernel, bias)
-    assert weight.shape == (4, 7)
-    np.testing.assert_array_equal(weight, kernel.T)
-    back_kernel, back_bias = dense_torch_to_keras(weight, torch_bias)
+    kernel, bias = _normal(rng, *kernel_shape), (_normal(rng, 4) if with_bias else None)
+    weight, torch_bias = rule.to_torch(kernel, bias, **sizes)
+    assert weight.shape == weight_shape
+    back_kernel, back_bias = rule.to_keras(weight, torch_bias, **sizes)
     np.testing.assert_array_equal(back_kernel, kernel)
-    if with_bias:
-        np.testing.assert_array_equal(back_bias, bias)
-    else:
+    if bias is None:
         assert torch_bias is None and back_bias is None
-
-
-@pytest.mark.parametrize("with_bias", [True, False])
-def test_conv2d_round_trips_exactly(with_bias: bool) -> None:
-    rng = _rng()
-    kernel, bias = _normal(rng, 3, 5, 2, 6), (_normal(rng, 6) if with_bias else None)  # (kh, kw, in, out)
-    weight, torch_bias = conv2d_keras_to_torch(kernel, bias)
-    assert weight.shape == (6, 2, 3, 5)  # (out, in, kh, kw)
-    np.testing.assert_array_equal(weight, kernel.transpose(3, 2, 0, 1))
-    back_kernel, back_bias = conv2d_torch_to_keras(weight, torch_bias)
-    np.testing.assert_array_equal(back_kernel, kernel)
-    if with_bias:
-        np.testing.assert_array_equal(back_bias, bias)
     else:
-        assert torch_bias is None and back_bias is None
-
-
-@pytest.mark.parametrize("hwc", [(2, 3, 5), (5, 3, 2), (4, 4, 1), (1, 1, 6)])
-@pytest.mark.parametrize("with_bias", [True, False])
-def test_flatten_dense_round_trips_exactly(hwc: tuple[int, int, int], with_bias: bool) -> None:
-    rng = _rng()
-    h, w, c = hwc
-    kernel, bias = _normal(rng, h * w * c, 4), (_normal(rng, 4) if with_bias else None)
-    weight, torch_bias = flatten_dense_keras_to_torch(kernel, bias, hwc)
-    assert weight.shape == (4, h * w * c)
-    back_kernel, back_bias = flatten_dense_torch_to_keras(weight, torch_bias, (c, h, w))
-    np.testing.assert_array_equal(back_kernel, kernel)
-    assert (back_bias is None) == (not with_bias)
-    if with_bias:
+        np.testing.assert_array_equal(torch_bias, bias)
         np.testing.assert_array_equal(back_bias, bias)
 
 
-def test_flatten_dense_reorders_rows_from_hwc_to_chw() -> None:
+@pytest.mark.parametrize(
+    ("rule", "kernel_shape", "axes"),
+    [
+        # Dense: (in, out) -> (out, in); Conv2D: (kh, kw, in, out) -> (out, in, kh, kw).
+        pytest.param(DENSE_RULE, (7, 4), (1, 0), id="dense"),
+        pytest.param(CONV2D_RULE, (3, 5, 2, 6), (3, 2, 0, 1), id="conv2d"),
+    ],
+)
+def test_dense_and_conv2d_rules_only_move_axes(
+    rule: WeightRule, kernel_shape: tuple[int, ...], axes: tuple[int, ...]
+) -> None:
+    kernel = _normal(_rng(), *kernel_shape)
+    weight, _ = rule.to_torch(kernel)
+    np.testing.assert_array_equal(weight, kernel.transpose(axes))
+    # And the other way, from a torch weight made independently of the first call.
+    back, _ = rule.to_keras(np.ascontiguousarray(kernel.transpose(axes)))
+    np.testing.assert_array_equal(back, kernel)
+
+
+def test_flatten_dense_rule_reorders_rows_from_hwc_to_chw() -> None:
     # Label each kernel row with the (h, w, c) it multiplies; after conversion, torch's column j must carry
     # the label of the value that nn.Flatten puts at position j of a (C, H, W) map.
     h, w, c = 2, 3, 5
     labels = np.arange(h * w * c, dtype=np.float32).reshape(h, w, c)
     kernel = labels.reshape(-1, 1)  # one output; row r multiplies Keras' r-th flattened value
-    weight, _ = flatten_dense_keras_to_torch(kernel, None, (h, w, c))
+    weight, _ = FLATTEN_DENSE_RULE.to_torch(kernel, None, H=h, W=w, C=c)
     np.testing.assert_array_equal(weight[0], labels.transpose(2, 0, 1).reshape(-1))
+    # Going back, with the same keyword sizes, lists the labels in Keras' (H, W, C) order again.
+    back, _ = FLATTEN_DENSE_RULE.to_keras(weight, None, H=h, W=w, C=c)
+    np.testing.assert_array_equal(back[:, 0], labels.reshape(-1))
 
 
-def test_flatten_dense_matches_a_dense_on_both_layouts() -> None:
+def test_flatten_dense_rule_matches_a_dense_on_both_layouts() -> None:
     rng = _rng(1)
     h, w, c = 2, 3, 5
     x_hwc = _normal(rng, 4, h, w, c)
     kernel, bias = _normal(rng, h * w * c, 3), _normal(rng, 3)
-    weight, torch_bias = flatten_dense_keras_to_torch(kernel, bias, (h, w, c))
+    weight, torch_bias = FLATTEN_DENSE_RULE.to_torch(kernel, bias, H=h, W=w, C=c)
     keras_out = x_hwc.reshape(4, -1) @ kernel + bias
     torch_out = x_hwc.transpose(0, 3, 1, 2).reshape(4, -1) @ weight.T + torch_bias
     np.testing.assert_allclose(torch_out, keras_out, atol=ATOL, rtol=0)
     # The plain transpose has the right shape and the wrong answer.
-    plain, _ = dense_keras_to_torch(kernel, bias)
+    plain, _ = DENSE_RULE.to_torch(kernel, bias)
+    assert plain.shape == weight.shape
     assert np.abs(x_hwc.transpose(0, 3, 1, 2).reshape(4, -1) @ plain.T + bias - keras_out).max() > 1e-2
 
 
-Converter = Callable[..., tuple[np.ndarray, np.ndarray | None]]
-
-_CONVERTERS: list[tuple[Converter, tuple[int, ...], tuple[Any, ...]]] = [
-    (dense_keras_to_torch, (6, 4), ()),
-    (dense_torch_to_keras, (4, 6), ()),
-    (conv2d_keras_to_torch, (3, 3, 2, 4), ()),
-    (conv2d_torch_to_keras, (4, 2, 3, 3), ()),
-    (flatten_dense_keras_to_torch, (30, 4), ((2, 3, 5),)),
-    (flatten_dense_torch_to_keras, (4, 30), ((5, 2, 3),)),
-]
-_CONVERTER_IDS = [convert.__name__ for convert, _, _ in _CONVERTERS]
-
-
-@pytest.mark.parametrize(("convert", "shape", "extra"), _CONVERTERS, ids=_CONVERTER_IDS)
+@pytest.mark.parametrize(("rule", "direction"), _EVERY_MOVE)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_converters_keep_dtype_copy_and_leave_inputs_alone(
-    convert: Converter, shape: tuple[int, ...], extra: tuple[Any, ...], dtype: type
+def test_rules_keep_dtype_copy_and_leave_inputs_alone(
+    rule: str, direction: RuleDirection, dtype: type
 ) -> None:
-    rng = _rng()
-    weights: np.ndarray = rng.standard_normal(shape).astype(dtype)
-    bias: np.ndarray = rng.standard_normal(4).astype(dtype)  # every converter above has 4 outputs
+    weights = _source(rule, direction, dtype)
+    bias: np.ndarray = _rng(1).standard_normal(4).astype(dtype)
     weights_before, bias_before = weights.copy(), bias.copy()
-    new_weights, new_bias = convert(weights, bias, *extra)
+    new_weights, new_bias = _move(rule, direction, weights, bias)
     assert new_weights.dtype == dtype and new_bias is not None and new_bias.dtype == dtype
     assert not np.shares_memory(new_weights, weights) and not np.shares_memory(new_bias, bias)
     new_weights[...] = 0
@@ -140,97 +179,180 @@ def test_converters_keep_dtype_copy_and_leave_inputs_alone(
     np.testing.assert_array_equal(bias, bias_before)
 
 
-# --- array level: errors ------------------------------------------------------------------------------------
+# --- weight rules: errors -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("convert", "bad_shape", "extra", "match"),
+    ("rule", "direction", "bad_shape", "match"),
     [
-        (dense_keras_to_torch, (6,), (), r"Keras Dense kernel must have shape \(in, out\), got \(6,\)"),
-        (dense_torch_to_keras, (2, 3, 4), (), r"nn.Linear weight must have shape \(out, in\)"),
-        (conv2d_keras_to_torch, (3, 3, 4), (), r"Conv2D kernel must have shape \(kh, kw, in, out\)"),
-        (conv2d_torch_to_keras, (4, 3, 3), (), r"nn.Conv2d weight must have shape \(out, in, kh, kw\)"),
-        (flatten_dense_keras_to_torch, (30,), ((2, 3, 5),), r"Keras Dense kernel must have shape"),
-        (flatten_dense_torch_to_keras, (30,), ((5, 2, 3),), r"nn.Linear weight must have shape"),
-    ],
-)
-def test_converters_reject_weights_of_the_wrong_rank(
-    convert: Converter, bad_shape: tuple[int, ...], extra: tuple[Any, ...], match: str
-) -> None:
-    with pytest.raises(ValueError, match=match):
-        convert(np.zeros(bad_shape, np.float32), None, *extra)
-
-
-@pytest.mark.parametrize(("convert", "shape", "extra"), _CONVERTERS, ids=_CONVERTER_IDS)
-@pytest.mark.parametrize("bad_bias", [(5,), (4, 1), ()])
-def test_converters_reject_a_bias_that_does_not_match_the_outputs(
-    convert: Converter, shape: tuple[int, ...], extra: tuple[Any, ...], bad_bias: tuple[int, ...]
-) -> None:
-    with pytest.raises(ValueError, match=r"bias must have shape \(4,\) to match the .* 4 outputs"):
-        convert(np.zeros(shape, np.float32), np.zeros(bad_bias, np.float32), *extra)
-
-
-def test_converters_reject_non_numeric_weights() -> None:
-    with pytest.raises(TypeError, match="kernel must be a numeric array"):
-        dense_keras_to_torch(np.array([[object()]]), None)
-
-
-@pytest.mark.parametrize(
-    ("convert", "shape", "feature_shape", "match"),
-    [
+        ("dense", "to_torch", (6,), r"^a Keras Dense kernel must have shape \(in, out\), got \(6,\)$"),
         (
-            flatten_dense_keras_to_torch,
-            (30, 4),
+            "dense",
+            "to_keras",
             (2, 3, 4),
-            r"\(H, W, C\)=\(2, 3, 4\) flattens to 24 values, .* 30",
+            r"^an nn.Linear weight must have shape \(out, in\), got \(2, 3, 4\)$",
+        ),
+        ("conv2d", "to_torch", (3, 3, 4), r"^a Keras Conv2D kernel must have shape \(kh, kw, in, out\), got"),
+        ("conv2d", "to_keras", (4, 3, 3), r"^an nn.Conv2d weight must have shape \(out, in, kh, kw\), got"),
+        (
+            "flatten_dense",
+            "to_torch",
+            (30,),
+            r"^a Keras Dense kernel must have shape \(H \* W \* C, out\), got",
         ),
         (
-            flatten_dense_torch_to_keras,
-            (4, 30),
-            (5, 3, 3),
-            r"\(C, H, W\)=\(5, 3, 3\) flattens to 45 values, .* 30",
+            "flatten_dense",
+            "to_keras",
+            (30,),
+            r"^an nn.Linear weight must have shape \(out, C \* H \* W\), got",
         ),
-        (flatten_dense_keras_to_torch, (30, 4), (30,), r"must be the 3-D feature map \(H, W, C\)"),
-        (flatten_dense_torch_to_keras, (4, 30), (1, 5, 2, 3), r"must be the 3-D feature map \(C, H, W\)"),
-        (flatten_dense_keras_to_torch, (30, 4), (-2, -3, 5), "must hold positive sizes"),
-        (flatten_dense_keras_to_torch, (0, 4), (0, 3, 5), "must hold positive sizes"),
     ],
 )
-def test_flatten_converters_reject_a_bad_feature_shape(
-    convert: Converter, shape: tuple[int, ...], feature_shape: tuple[int, ...], match: str
+def test_rules_reject_weights_of_the_wrong_rank(
+    rule: str, direction: RuleDirection, bad_shape: tuple[int, ...], match: str
 ) -> None:
     with pytest.raises(ValueError, match=match):
-        convert(np.zeros(shape, np.float32), None, feature_shape)
+        _move(rule, direction, np.zeros(bad_shape, np.float32))
 
 
-@pytest.mark.parametrize("feature_shape", [(2.0, 3, 5), (2, True, 15), "235", 30, None])
-def test_flatten_converters_reject_a_feature_shape_that_is_not_three_integers(feature_shape: Any) -> None:
-    with pytest.raises(TypeError, match="feature_shape must"):
-        flatten_dense_keras_to_torch(np.zeros((30, 4), np.float32), None, feature_shape)
+@pytest.mark.parametrize(("rule", "direction"), _EVERY_MOVE)
+@pytest.mark.parametrize("bad_bias", [(5,), (4, 1), ()])
+def test_rules_reject_a_bias_that_does_not_match_the_outputs(
+    rule: str, direction: RuleDirection, bad_bias: tuple[int, ...]
+) -> None:
+    match = rf"^bias must have shape \(4,\) to match the 4 outputs, got {re.escape(str(bad_bias))}$"
+    with pytest.raises(ValueError, match=match):
+        _move(rule, direction, _source(rule, direction), np.zeros(bad_bias, np.float32))
 
 
-def test_flatten_converters_accept_numpy_integers() -> None:
-    weight, _ = flatten_dense_keras_to_torch(np.zeros((30, 4), np.float32), None, np.array([2, 3, 5]))
-    assert weight.shape == (4, 30)
+@pytest.mark.parametrize(("rule", "direction"), _EVERY_MOVE)
+def test_rules_reject_non_numeric_weights_and_biases(rule: str, direction: RuleDirection) -> None:
+    with pytest.raises(TypeError, match=r"^an? (Keras \w+ kernel|nn.\w+ weight) must be a numeric array"):
+        _move(rule, direction, np.full(_source(rule, direction).shape, object()))
+    with pytest.raises(TypeError, match=r"^bias must be a numeric array, got ndarray"):
+        _move(rule, direction, _source(rule, direction), np.array(["a"] * 4))
 
 
-# --- layer level: the same outputs in both frameworks -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("direction", "shape", "sizes", "match"),
+    [
+        (
+            "to_torch",
+            (30, 4),
+            {"H": 2, "W": 3, "C": 4},
+            r"^a Keras Dense kernel has 30 values along H \* W \* C, but H=2, W=3, C=4 make 24$",
+        ),
+        (
+            "to_keras",
+            (4, 30),
+            {"H": 3, "W": 3, "C": 5},
+            r"^an nn.Linear weight has 30 values along C \* H \* W, but C=5, H=3, W=3 make 45$",
+        ),
+        ("to_torch", (30, 4), {"H": -2, "W": -3, "C": 5}, r"^H must be a positive integer, got -2$"),
+        ("to_keras", (4, 30), {"H": 2, "W": -3, "C": -5}, r"^W must be a positive integer, got -3$"),
+        # An empty map fits an empty kernel (0 = 0 * 3 * 5), and is refused all the same.
+        ("to_torch", (0, 4), {"H": 0, "W": 3, "C": 5}, r"^H must be a positive integer, got 0$"),
+        ("to_keras", (4, 0), {"H": 2, "W": 3, "C": 0}, r"^C must be a positive integer, got 0$"),
+    ],
+)
+def test_flatten_dense_rule_rejects_sizes_that_do_not_fit(
+    direction: RuleDirection, shape: tuple[int, ...], sizes: dict[str, int], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        _move("flatten_dense", direction, np.zeros(shape, np.float32), **sizes)
 
 
-def test_keras_dense_and_converted_linear_agree(keras: Any, torch: Any) -> None:
+_SIZES_EXPECTED = r"Dense weights take the sizes H=\.\.\., W=\.\.\., C=\.\.\.; got "
+
+
+@pytest.mark.parametrize("direction", _DIRECTIONS)
+@pytest.mark.parametrize(
+    ("sizes", "match"),
+    [
+        ({"H": 2.0, "W": 3, "C": 5}, r"^H must be an integer, got float 2\.0$"),
+        ({"H": 2, "W": True, "C": 15}, r"^W must be an integer, got bool True$"),
+        ({"H": "2", "W": 3, "C": 5}, r"^H must be an integer, got str '2'$"),
+        ({"H": 2, "W": 3, "C": None}, r"^C must be an integer, got NoneType None$"),
+        ({"H": np.float64(2), "W": 3, "C": 5}, r"^H must be an integer, got float64"),
+        # What the old feature_shape sequences (30,) and (1, 5, 2, 3) become: sizes missing or unknown.
+        ({"H": 30}, rf"^{_SIZES_EXPECTED}\['H'\]$"),
+        ({"N": 1, "C": 5, "H": 2, "W": 3}, rf"^{_SIZES_EXPECTED}\['C', 'H', 'N', 'W'\]$"),
+    ],
+)
+def test_flatten_dense_rule_rejects_sizes_that_are_not_three_integers(
+    direction: RuleDirection, sizes: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(TypeError, match=match):
+        _move("flatten_dense", direction, _source("flatten_dense", direction), **sizes)
+
+
+@pytest.mark.parametrize("direction", _DIRECTIONS)
+def test_flatten_dense_rule_needs_its_sizes_as_keywords(direction: RuleDirection) -> None:
+    weights = _source("flatten_dense", direction)
+    method = FLATTEN_DENSE_RULE.to_torch if direction == "to_torch" else FLATTEN_DENSE_RULE.to_keras
+    with pytest.raises(TypeError, match=rf"^{_SIZES_EXPECTED}\[\]$"):
+        method(weights, None)
+    with pytest.raises(TypeError, match="positional argument"):  # the old API's feature_shape sequence
+        method(weights, None, (2, 3, 5))  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(("rule", "direction"), _moves("dense", "conv2d"))
+def test_dense_and_conv2d_rules_take_no_sizes(rule: str, direction: RuleDirection) -> None:
+    with pytest.raises(TypeError, match=r"^(Dense|Conv2D) weights take .*; got \['H'\]$"):
+        _move(rule, direction, _source(rule, direction), H=2)
+
+
+@pytest.mark.parametrize("direction", _DIRECTIONS)
+def test_flatten_dense_rule_accepts_numpy_integer_sizes(direction: RuleDirection) -> None:
+    weights = _source("flatten_dense", direction)
+    expected, _ = _move("flatten_dense", direction, weights)
+    read_off_an_array = dict(zip("HWC", np.array([2, 3, 5])))  # np.int64 each
+    mixed = {"H": np.int64(2), "W": np.int32(3), "C": np.uint8(5)}
+    for sizes in (read_off_an_array, mixed):
+        moved, _ = _move("flatten_dense", direction, weights, **sizes)
+        np.testing.assert_array_equal(moved, expected)
+
+
+# --- layer level: a rule's weights compute the same outputs in both frameworks ------------------------------
+
+
+def _to_nchw(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
+def _outputs(keras_model: Any, torch_model: Any, torch: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras' and torch's outputs, both in evaluation mode, for the inputs ``x`` as Keras takes them.
+
+    A 4-D ``x`` is a batch of images: torch gets it as ``(N, C, H, W)``, and 4-D outputs come back as
+    ``(N, H, W, C)``, so that the two results compare directly.
+    """
+    keras_out = np.asarray(keras_model(x, training=False))
+    torch_model.eval()
+    with torch.no_grad():
+        torch_out = torch_model(torch.from_numpy(_to_nchw(x) if x.ndim == 4 else x)).numpy()
+    return keras_out, (torch_out.transpose(0, 2, 3, 1) if torch_out.ndim == 4 else torch_out)
+
+
+def _assert_agree(keras_out: np.ndarray, torch_out: np.ndarray) -> None:
+    assert torch_out.shape == keras_out.shape
+    np.testing.assert_allclose(torch_out, keras_out, atol=ATOL, rtol=0)
+
+
+def _set_torch(torch: Any, module: Any, weight: np.ndarray, bias: np.ndarray | None = None) -> None:
+    with torch.no_grad():
+        module.weight.copy_(torch.from_numpy(weight))
+        if bias is not None:
+            module.bias.copy_(torch.from_numpy(bias))
+
+
+def test_keras_dense_and_a_linear_given_its_weights_by_the_rule_agree(keras: Any, torch: Any) -> None:
     rng = _rng(2)
     layer = keras.layers.Dense(5)
     layer.build((None, 7))
     layer.set_weights([_normal(rng, 7, 5), _normal(rng, 5)])
-    weight, bias = dense_keras_to_torch(*layer.get_weights())
     linear = torch.nn.Linear(7, 5)
-    with torch.no_grad():
-        linear.weight.copy_(torch.from_numpy(weight))
-        linear.bias.copy_(torch.from_numpy(bias))
-        x = _normal(rng, 11, 7)
-        np.testing.assert_allclose(
-            linear(torch.from_numpy(x)).numpy(), np.asarray(layer(x)), atol=ATOL, rtol=0
-        )
+    _set_torch(torch, linear, *DENSE_RULE.to_torch(*layer.get_weights()))
+    _assert_agree(*_outputs(layer, linear, torch, _normal(rng, 11, 7)))
 
 
 @_EVEN_SAME
@@ -238,7 +360,7 @@ def test_keras_dense_and_converted_linear_agree(keras: Any, torch: Any) -> None:
     ("keras_padding", "torch_padding", "kernel_size"),
     [("valid", 0, 3), ("same", 1, 3), ("same", 2, 5), ("same", "same", 4), ("valid", "valid", (2, 3))],
 )
-def test_keras_conv2d_and_converted_conv2d_agree(
+def test_keras_conv2d_and_a_conv2d_given_its_weights_by_the_rule_agree(
     keras: Any, torch: Any, keras_padding: str, torch_padding: Any, kernel_size: Any
 ) -> None:
     rng = _rng(3)
@@ -246,65 +368,33 @@ def test_keras_conv2d_and_converted_conv2d_agree(
     layer.build((None, 9, 8, 2))
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     layer.set_weights([_normal(rng, kh, kw, 2, 6), _normal(rng, 6)])
-    weight, bias = conv2d_keras_to_torch(*layer.get_weights())
     conv = torch.nn.Conv2d(2, 6, kernel_size, padding=torch_padding)
-    x_nhwc = _normal(rng, 3, 9, 8, 2)
-    with torch.no_grad():
-        conv.weight.copy_(torch.from_numpy(weight))
-        conv.bias.copy_(torch.from_numpy(bias))
-        y_nchw = conv(torch.from_numpy(x_nhwc.transpose(0, 3, 1, 2).copy())).numpy()
-    y_nhwc = np.asarray(layer(x_nhwc))
-    assert y_nchw.transpose(0, 2, 3, 1).shape == y_nhwc.shape
-    np.testing.assert_allclose(y_nchw.transpose(0, 2, 3, 1), y_nhwc, atol=ATOL, rtol=0)
+    _set_torch(torch, conv, *CONV2D_RULE.to_torch(*layer.get_weights()))
+    _assert_agree(*_outputs(layer, conv, torch, _normal(rng, 3, 9, 8, 2)))
 
 
 # --- model level --------------------------------------------------------------------------------------------
 
+TransferDirection = Literal["to torch", "to Keras"]
+_BOTH_WAYS: tuple[TransferDirection, ...] = ("to torch", "to Keras")
 
-def _keras_cnn(keras: Any) -> Any:
-    """The book's digits CNN, adapted to 8x8 grey images."""
+
+def _keras_functional_cnn(keras: Any, image_shape: tuple[int, int]) -> Any:
+    """The survey CNN's weighted layers as a functional model: no Dropout but the one after Flatten."""
     L = keras.layers
-    return keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            L.Conv2D(32, 3, padding="same", activation="relu"),
-            L.MaxPooling2D(2),
-            L.Conv2D(64, 3, padding="same", activation="relu"),
-            L.MaxPooling2D(2),
-            L.Flatten(),
-            L.Dense(128, activation="relu"),
-            L.Dense(10),
-        ]
-    )
-
-
-def _keras_cnn_functional(keras: Any) -> Any:
-    L = keras.layers
-    inputs = keras.Input((8, 8, 1))
-    x = L.Conv2D(32, 3, padding="same", activation="relu")(inputs)
-    x = L.MaxPooling2D(2)(x)
-    x = L.Conv2D(64, 3, padding="same", activation="relu")(x)
-    x = L.MaxPooling2D(2)(x)
-    x = L.Flatten()(x)
-    x = L.Dropout(0.5)(x)  # between Flatten and Dense: the order survives it
+    inputs = keras.Input((*image_shape, 1))
+    x = L.MaxPooling2D(2)(L.Conv2D(32, 3, padding="same", activation="relu")(inputs))
+    x = L.MaxPooling2D(2)(L.Conv2D(64, 3, padding="same", activation="relu")(x))
+    x = L.Dropout(0.5)(L.Flatten()(x))  # between Flatten and Dense: the order survives it
     x = L.Dense(128, activation="relu")(x)
     return keras.Model(inputs, L.Dense(10)(x))
 
 
-def _torch_cnn(torch: Any) -> Any:
-    nn = torch.nn
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(256, 128),
-        nn.ReLU(),
-        nn.Linear(128, 10),
-    )
+KerasBuilder = Callable[[Any, tuple[int, int]], Any]
+_KERAS_CNNS = [
+    pytest.param(lambda _keras, shape: models.keras_survey_cnn(shape), id="sequential"),
+    pytest.param(_keras_functional_cnn, id="functional"),
+]
 
 
 def _fan_in_uniform(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
@@ -328,77 +418,96 @@ def _randomise_keras(model: Any, seed: int) -> None:
 
 def _randomise_torch(model: Any, torch: Any, seed: int) -> None:
     rng = _rng(seed)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, (torch.nn.Linear, torch.nn.Conv2d)):
-                fan_in = math.prod(module.weight.shape[1:])
-                module.weight.copy_(
-                    torch.from_numpy(_fan_in_uniform(rng, tuple(module.weight.shape), fan_in))
-                )
-                if module.bias is not None:
-                    module.bias.copy_(
-                        torch.from_numpy(rng.uniform(-0.1, 0.1, module.bias.shape).astype(np.float32))
-                    )
+    for module in model.modules():
+        if isinstance(module, (torch.nn.Linear, torch.nn.Conv2d)):
+            fan_in = math.prod(module.weight.shape[1:])
+            bias = (
+                None if module.bias is None else rng.uniform(-0.1, 0.1, module.bias.shape).astype(np.float32)
+            )
+            _set_torch(torch, module, _fan_in_uniform(rng, tuple(module.weight.shape), fan_in), bias)
 
 
-def _images_nhwc(seed: int = 4, n: int = 32) -> np.ndarray:
-    return _rng(seed).uniform(0.0, 1.0, size=(n, 8, 8, 1)).astype(np.float32)
+def _images_nhwc(image_shape: tuple[int, int] = (8, 8), seed: int = 4, n: int = 32) -> np.ndarray:
+    return _rng(seed).uniform(0.0, 1.0, size=(n, *image_shape, 1)).astype(np.float32)
 
 
-def _logits(
-    keras_model: Any, torch_model: Any, torch: Any, x_nhwc: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    keras_logits = np.asarray(keras_model(x_nhwc, training=False))
-    torch_model.eval()
-    with torch.no_grad():
-        torch_logits = torch_model(torch.from_numpy(x_nhwc.transpose(0, 3, 1, 2).copy())).numpy()
-    return keras_logits, torch_logits
+def _transfer(direction: TransferDirection, keras_model: Any, torch_model: Any) -> Transfer:
+    if direction == "to torch":
+        return keras_to_torch(keras_model, torch_model)
+    return torch_to_keras(torch_model, keras_model)
 
 
-@pytest.mark.parametrize("build", [_keras_cnn, _keras_cnn_functional], ids=["sequential", "functional"])
-def test_keras_to_torch_gives_the_same_logits_and_predictions(keras: Any, torch: Any, build: Any) -> None:
-    keras_model, torch_model = build(keras), _torch_cnn(torch)
-    _randomise_keras(keras_model, seed=5)
-    keras_to_torch(keras_model, torch_model)
-    keras_logits, torch_logits = _logits(keras_model, torch_model, torch, _images_nhwc())
-    assert keras_logits.shape == torch_logits.shape == (32, 10)
-    np.testing.assert_allclose(torch_logits, keras_logits, atol=ATOL, rtol=0)
+def _convert_and_compare(
+    keras_model: Any,
+    torch_model: Any,
+    torch: Any,
+    x: np.ndarray,
+    *,
+    seed: int,
+    direction: TransferDirection = "to torch",
+) -> tuple[Transfer, np.ndarray, np.ndarray]:
+    """Randomise the source model, copy its weights across, check that both models agree on ``x``.
+
+    Returns the report and Keras' and torch's outputs (see :func:`_outputs`).
+    """
+    if direction == "to torch":
+        _randomise_keras(keras_model, seed)
+    else:
+        _randomise_torch(torch_model, torch, seed)
+    report = _transfer(direction, keras_model, torch_model)
+    keras_out, torch_out = _outputs(keras_model, torch_model, torch, x)
+    _assert_agree(keras_out, torch_out)
+    return report, keras_out, torch_out
+
+
+def _assert_refused_both_ways(keras_model: Any, torch_model: Any, error: type[Exception], match: str) -> None:
+    for direction in _BOTH_WAYS:
+        with pytest.raises(error, match=match):
+            _transfer(direction, keras_model, torch_model)
+
+
+@pytest.mark.parametrize("direction", _BOTH_WAYS)
+@pytest.mark.parametrize("build", _KERAS_CNNS)
+@pytest.mark.parametrize("image_shape", [(8, 8), (8, 12)], ids=["8x8", "8x12"])
+def test_converted_models_give_the_same_logits_and_predictions(
+    keras: Any, torch: Any, direction: TransferDirection, build: KerasBuilder, image_shape: tuple[int, int]
+) -> None:
+    keras_model, torch_model = build(keras, image_shape), models.torch_survey_cnn(image_shape)
+    x = _images_nhwc(image_shape)
+    report, keras_logits, torch_logits = _convert_and_compare(
+        keras_model, torch_model, torch, x, seed=5, direction=direction
+    )
+    assert keras_logits.shape == (32, 10)
     np.testing.assert_array_equal(torch_logits.argmax(axis=1), keras_logits.argmax(axis=1))
-
-
-@pytest.mark.parametrize("build", [_keras_cnn, _keras_cnn_functional], ids=["sequential", "functional"])
-def test_torch_to_keras_gives_the_same_logits_and_predictions(keras: Any, torch: Any, build: Any) -> None:
-    keras_model, torch_model = build(keras), _torch_cnn(torch)
-    _randomise_torch(torch_model, torch, seed=6)
-    torch_to_keras(torch_model, keras_model)
-    keras_logits, torch_logits = _logits(keras_model, torch_model, torch, _images_nhwc())
-    np.testing.assert_allclose(keras_logits, torch_logits, atol=ATOL, rtol=0)
-    np.testing.assert_array_equal(keras_logits.argmax(axis=1), torch_logits.argmax(axis=1))
+    h, w = image_shape
+    assert report.pairs[2].rule == FLATTEN_DENSE_RULE
+    assert report.pairs[2].sizes == {"H": h // 4, "W": w // 4, "C": 64}
 
 
 def test_keras_to_torch_to_keras_returns_the_original_weights_exactly(keras: Any, torch: Any) -> None:
-    original, copy, torch_model = _keras_cnn(keras), _keras_cnn(keras), _torch_cnn(torch)
+    original, copy, torch_model = (
+        models.keras_survey_cnn(),
+        models.keras_survey_cnn(),
+        models.torch_survey_cnn(),
+    )
     _randomise_keras(original, seed=7)
     _randomise_keras(copy, seed=8)
-    keras_to_torch(original, torch_model)
-    torch_to_keras(torch_model, copy)
+    there = keras_to_torch(original, torch_model)
+    back = torch_to_keras(torch_model, copy)
     for before, after in zip(original.get_weights(), copy.get_weights(), strict=True):
         np.testing.assert_array_equal(after, before)
+    assert [(p.rule, p.sizes) for p in back.pairs] == [(p.rule, p.sizes) for p in there.pairs]
 
 
 def test_a_plain_transpose_after_flatten_gives_wrong_logits(keras: Any, torch: Any) -> None:
-    keras_model, torch_model = _keras_cnn(keras), _torch_cnn(torch)
-    _randomise_keras(keras_model, seed=9)
-    keras_to_torch(keras_model, torch_model)
+    keras_model, torch_model = models.keras_survey_cnn(), models.torch_survey_cnn()
     x = _images_nhwc()
-    keras_logits, right = _logits(keras_model, torch_model, torch, x)
-    np.testing.assert_allclose(right, keras_logits, atol=ATOL, rtol=0)
+    report, keras_logits, right = _convert_and_compare(keras_model, torch_model, torch, x, seed=9)
     # Now copy the Dense after Flatten as if the layouts agreed: shapes fit, answers do not.
-    dense = keras_model.layers[5]
-    weight, _ = dense_keras_to_torch(*dense.get_weights())
-    with torch.no_grad():
-        torch_model[7].weight.copy_(torch.from_numpy(weight))
-    _, wrong = _logits(keras_model, torch_model, torch, x)
+    (pair,) = (p for p in report.pairs if p.rule == FLATTEN_DENSE_RULE)
+    weight, _ = DENSE_RULE.to_torch(*keras_model.get_layer(pair.keras_layer).get_weights())
+    _set_torch(torch, torch_model.get_submodule(pair.torch_module), weight)
+    _, wrong = _outputs(keras_model, torch_model, torch, x)
     assert np.abs(wrong - keras_logits).max() > 1e-3
     assert np.abs(wrong - keras_logits).max() > 100 * np.abs(right - keras_logits).max()
 
@@ -412,34 +521,59 @@ def test_dense_only_models_need_no_flatten_and_a_non_image_flatten_is_not_reorde
         [keras.Input((4, 6)), L.Flatten(), L.Dense(5, activation="relu", use_bias=False), L.Dense(3)]
     )
     torch_model = nn.Sequential(nn.Flatten(), nn.Linear(24, 5, bias=False), nn.ReLU(), nn.Linear(5, 3))
-    _randomise_keras(keras_model, seed=10)
-    keras_to_torch(keras_model, torch_model)
-    x = _normal(_rng(11), 6, 4, 6)
-    with torch.no_grad():
-        torch_out = torch_model(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(torch_out, np.asarray(keras_model(x)), atol=ATOL, rtol=0)
+    report, _, _ = _convert_and_compare(keras_model, torch_model, torch, _normal(_rng(11), 6, 4, 6), seed=10)
+    assert [(p.rule, p.sizes) for p in report.pairs] == [(DENSE_RULE, {}), (DENSE_RULE, {})]
     assert torch_model[1].bias is None
 
 
 def test_sequential_built_without_an_input_layer_is_read_the_same_way(keras: Any, torch: Any) -> None:
-    L = keras.layers
+    L, nn = keras.layers, torch.nn
     keras_model = keras.Sequential(
-        [
-            L.Conv2D(32, 3, padding="same", activation="relu"),
-            L.MaxPooling2D(2),
-            L.Conv2D(64, 3, padding="same", activation="relu"),
-            L.MaxPooling2D(2),
-            L.Flatten(),
-            L.Dense(128, activation="relu"),
-            L.Dense(10),
-        ]
+        [L.Conv2D(4, 3, padding="same", activation="relu"), L.Flatten(), L.Dense(3)]
     )
-    keras_model.build((None, 8, 8, 1))
-    torch_model = _torch_cnn(torch)
-    _randomise_keras(keras_model, seed=12)
-    keras_to_torch(keras_model, torch_model)
-    keras_logits, torch_logits = _logits(keras_model, torch_model, torch, _images_nhwc())
-    np.testing.assert_allclose(torch_logits, keras_logits, atol=ATOL, rtol=0)
+    keras_model.build((None, 8, 6, 2))
+    torch_model = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 6 * 4, 3)
+    )
+    report, _, _ = _convert_and_compare(
+        keras_model, torch_model, torch, _normal(_rng(12), 5, 8, 6, 2), seed=12
+    )
+    assert (report.pairs[1].rule, report.pairs[1].sizes) == (FLATTEN_DENSE_RULE, {"H": 8, "W": 6, "C": 4})
+
+
+# --- model level: what was copied ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("direction", _BOTH_WAYS)
+def test_the_report_names_each_pair_and_the_rule_that_moved_it(
+    keras: Any, torch: Any, direction: TransferDirection
+) -> None:
+    keras_model, torch_model = models.keras_survey_cnn((8, 12)), models.torch_survey_cnn((8, 12))
+    report = _transfer(direction, keras_model, torch_model)
+    assert isinstance(report, Transfer) and report.direction == direction
+    assert all(isinstance(pair, Copied) for pair in report.pairs)
+    assert [p.keras_layer for p in report.pairs] == [
+        layer.name for layer in keras_model.layers if layer.weights
+    ]
+    assert [p.torch_module for p in report.pairs] == ["0", "3", "8", "11"]  # torch_model's Conv2d and Linear
+    assert [p.rule for p in report.pairs] == [CONV2D_RULE, CONV2D_RULE, FLATTEN_DENSE_RULE, DENSE_RULE]
+    # The Dense after Flatten reads a 2 × 3 map of 64 channels: 8 × 12 images, pooled twice.
+    assert [p.sizes for p in report.pairs] == [{}, {}, {"H": 2, "W": 3, "C": 64}, {}]
+
+
+def test_the_report_prints_one_line_per_pair(keras: Any, torch: Any) -> None:
+    keras_model, torch_model = models.keras_survey_cnn((8, 12)), models.torch_survey_cnn((8, 12))
+    conv, conv_1, dense, dense_1 = (layer.name for layer in keras_model.layers if layer.weights)
+    report = torch_to_keras(torch_model, keras_model)
+    assert str(report).splitlines() == [
+        "copied 4 layers to Keras:",
+        f"  {conv} (Conv2D, kh kw in out) <-> 0 (nn.Conv2d, out in kh kw)",
+        f"  {conv_1} (Conv2D, kh kw in out) <-> 3 (nn.Conv2d, out in kh kw)",
+        f"  {dense} (Dense, (H W C) out) <-> 8 (nn.Linear, out (C H W)) with H=2, W=3, C=64",
+        f"  {dense_1} (Dense, in out) <-> 11 (nn.Linear, out in)",
+    ]
+    assert repr(report) == str(report)  # what a notebook cell shows
+    assert str(keras_to_torch(keras_model, torch_model)).startswith("copied 4 layers to torch:\n")
 
 
 # --- model level: errors ------------------------------------------------------------------------------------
@@ -447,37 +581,29 @@ def test_sequential_built_without_an_input_layer_is_read_the_same_way(keras: Any
 
 def test_an_unbuilt_keras_model_is_refused(keras: Any, torch: Any) -> None:
     keras_model = keras.Sequential([keras.layers.Dense(3)])
-    with pytest.raises(ValueError, match="Keras model is not built"):
-        keras_to_torch(keras_model, torch.nn.Linear(4, 3))
-    with pytest.raises(ValueError, match="Keras model is not built"):
-        torch_to_keras(torch.nn.Linear(4, 3), keras_model)
+    _assert_refused_both_ways(keras_model, torch.nn.Linear(4, 3), ValueError, "Keras model is not built")
 
 
 def test_models_of_the_wrong_type_are_refused(keras: Any, torch: Any) -> None:
-    with pytest.raises(TypeError, match="keras_model must be a keras.Model"):
-        keras_to_torch(keras.layers.Dense(3), torch.nn.Linear(4, 3))
-    with pytest.raises(TypeError, match="torch_model must be a torch.nn.Module"):
-        keras_to_torch(_keras_cnn(keras), [torch.nn.Linear(4, 3)])
+    _assert_refused_both_ways(
+        keras.layers.Dense(3), torch.nn.Linear(4, 3), TypeError, "keras_model must be a keras.Model"
+    )
+    _assert_refused_both_ways(
+        models.keras_survey_cnn(), [torch.nn.Linear(4, 3)], TypeError, "torch_model must be a torch.nn.Module"
+    )
 
 
 def test_different_numbers_of_weighted_layers_are_refused(keras: Any, torch: Any) -> None:
-    keras_model = _keras_cnn(keras)
-    torch_model = _torch_cnn(torch)[:-2]  # drops the last ReLU and Linear
-    with pytest.raises(
-        ValueError, match=r"Keras model has 4 layers with weights .* torch model has 3 modules"
-    ):
-        keras_to_torch(keras_model, torch_model)
-    with pytest.raises(
-        ValueError, match=r"Keras model has 4 layers with weights .* torch model has 3 modules"
-    ):
-        torch_to_keras(torch_model, keras_model)
+    torch_model = models.torch_survey_cnn()[:-1]  # drops the last Linear
+    match = r"Keras model has 4 layers with weights .* torch model has 3 modules"
+    _assert_refused_both_ways(models.keras_survey_cnn(), torch_model, ValueError, match)
 
 
 def test_layers_of_different_kinds_are_refused(keras: Any, torch: Any) -> None:
     keras_model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(4)])
     torch_model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3))
-    with pytest.raises(ValueError, match=r"'dense\w*' \(Dense\) is paired with torch module '0' \(Conv2d\)"):
-        keras_to_torch(keras_model, torch_model)
+    match = r"'dense\w*' \(Dense\) is paired with torch module '0' \(Conv2d\)"
+    _assert_refused_both_ways(keras_model, torch_model, ValueError, match)
 
 
 def test_shapes_that_disagree_after_conversion_are_refused(keras: Any, torch: Any) -> None:
@@ -501,11 +627,14 @@ def test_conv_kernel_sizes_that_disagree_are_refused(keras: Any, torch: Any) -> 
 def test_a_failed_conversion_changes_nothing(keras: Any, torch: Any) -> None:
     keras_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4), keras.layers.Dense(3)])
     torch_model = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.Linear(4, 2))
-    before = [p.detach().clone() for p in torch_model.parameters()]
-    with pytest.raises(ValueError, match="do not fit"):
-        keras_to_torch(keras_model, torch_model)
-    for old, new in zip(before, torch_model.parameters()):
+    torch_before = [p.detach().clone() for p in torch_model.parameters()]
+    keras_before = keras_model.get_weights()
+    # The first pair fits and would be copied; the second does not, so neither is.
+    _assert_refused_both_ways(keras_model, torch_model, ValueError, "do not fit")
+    for old, new in zip(torch_before, torch_model.parameters(), strict=True):
         assert torch.equal(old, new)
+    for old_array, new_array in zip(keras_before, keras_model.get_weights(), strict=True):
+        np.testing.assert_array_equal(new_array, old_array)
 
 
 @pytest.mark.parametrize("keras_bias", [True, False])
@@ -513,21 +642,33 @@ def test_different_bias_presence_is_refused(keras: Any, torch: Any, keras_bias: 
     keras_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, use_bias=keras_bias)])
     torch_model = torch.nn.Linear(6, 4, bias=not keras_bias)
     match = rf"use_bias={keras_bias} but torch module '<root>' has bias={'None' if keras_bias else 'present'}"
-    with pytest.raises(ValueError, match=match):
-        keras_to_torch(keras_model, torch_model)
-    with pytest.raises(ValueError, match=match):
-        torch_to_keras(torch_model, keras_model)
+    _assert_refused_both_ways(keras_model, torch_model, ValueError, match)
 
 
 def test_conv2d_without_bias_converts(keras: Any, torch: Any) -> None:
     keras_model = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, use_bias=False)])
     torch_model = torch.nn.Conv2d(2, 3, 3, bias=False)
-    _randomise_keras(keras_model, seed=13)
-    keras_to_torch(keras_model, torch_model)
-    x = _normal(_rng(14), 2, 6, 6, 2)
-    with torch.no_grad():
-        y = torch_model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).numpy().transpose(0, 2, 3, 1)
-    np.testing.assert_allclose(y, np.asarray(keras_model(x)), atol=ATOL, rtol=0)
+    report, _, _ = _convert_and_compare(
+        keras_model, torch_model, torch, _normal(_rng(14), 2, 6, 6, 2), seed=13
+    )
+    assert [p.rule for p in report.pairs] == [CONV2D_RULE] and torch_model.bias is None
+
+
+@pytest.mark.parametrize("torch_dtype", ["float32", "bfloat16"])
+def test_bfloat16_keras_weights_convert_exactly_both_ways(keras: Any, torch: Any, torch_dtype: str) -> None:
+    # NumPy has no bfloat16: Keras hands such weights out in an ml_dtypes type, which is no NumPy number.
+    keras_model, back = (
+        keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, dtype="bfloat16")]) for _ in range(2)
+    )
+    _randomise_keras(keras_model, seed=17)  # rounded to bfloat16 as they are set
+    torch_model = torch.nn.Linear(6, 4).to(getattr(torch, torch_dtype))
+    assert [p.rule for p in keras_to_torch(keras_model, torch_model).pairs] == [DENSE_RULE]
+    kernel, bias = (w.astype(np.float32) for w in keras_model.get_weights())
+    np.testing.assert_array_equal(torch_model.weight.detach().float().numpy(), kernel.T)
+    np.testing.assert_array_equal(torch_model.bias.detach().float().numpy(), bias)
+    torch_to_keras(torch_model, back)
+    for before, after in zip(keras_model.get_weights(), back.get_weights(), strict=True):
+        np.testing.assert_array_equal(after.astype(np.float32), before.astype(np.float32))
 
 
 @pytest.mark.parametrize(
@@ -570,10 +711,7 @@ def test_conv_pairs_that_compute_different_outputs_are_refused(
     torch_kwargs = {"kernel_size": 3, **torch_kwargs}
     keras_model = keras.Sequential([keras.Input((8, 8, 2)), keras.layers.Conv2D(4, **keras_kwargs)])
     torch_model = torch.nn.Sequential(torch.nn.Conv2d(2, 4, **torch_kwargs))
-    with pytest.raises(ValueError, match=match):
-        keras_to_torch(keras_model, torch_model)
-    with pytest.raises(ValueError, match=match):
-        torch_to_keras(torch_model, keras_model)
+    _assert_refused_both_ways(keras_model, torch_model, ValueError, match)
 
 
 def test_grouped_convolutions_that_disagree_are_refused(keras: Any, torch: Any) -> None:
@@ -601,12 +739,7 @@ def test_conv_pairs_with_equivalent_padding_are_accepted_and_agree(
     torch_kwargs = {"kernel_size": 3, **torch_kwargs}
     keras_model = keras.Sequential([keras.Input((9, 8, 4)), keras.layers.Conv2D(6, **keras_kwargs)])
     torch_model = torch.nn.Conv2d(4, 6, **torch_kwargs)
-    _randomise_keras(keras_model, seed=15)
-    keras_to_torch(keras_model, torch_model)
-    x = _normal(_rng(16), 2, 9, 8, 4)
-    with torch.no_grad():
-        y = torch_model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).numpy().transpose(0, 2, 3, 1)
-    np.testing.assert_allclose(y, np.asarray(keras_model(x)), atol=ATOL, rtol=0)
+    _convert_and_compare(keras_model, torch_model, torch, _normal(_rng(16), 2, 9, 8, 4), seed=15)
 
 
 @pytest.mark.parametrize(
@@ -624,10 +757,7 @@ def test_keras_layers_with_weights_of_unsupported_kinds_are_refused(
     layer = layer_factory(keras.layers)
     keras_model = keras.Sequential([keras.Input(input_shape), layer])
     match = rf"Keras layer {layer.name!r} \({kind}\) has weights, but only Dense and Conv2D"
-    with pytest.raises(TypeError, match=match):
-        keras_to_torch(keras_model, torch.nn.Linear(2, 2))
-    with pytest.raises(TypeError, match=match):
-        torch_to_keras(torch.nn.Linear(2, 2), keras_model)
+    _assert_refused_both_ways(keras_model, torch.nn.Linear(2, 2), TypeError, match)
 
 
 def test_a_lora_dense_is_refused(keras: Any, torch: Any) -> None:
@@ -683,10 +813,7 @@ def test_torch_modules_with_parameters_of_unsupported_kinds_are_refused(
 ) -> None:
     keras_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4)])
     match = rf"torch module {label} \({kind}\) has parameters or buffers, but only nn.Linear and nn.Conv2d"
-    with pytest.raises(TypeError, match=match):
-        keras_to_torch(keras_model, module_factory(torch))
-    with pytest.raises(TypeError, match=match):
-        torch_to_keras(module_factory(torch), keras_model)
+    _assert_refused_both_ways(keras_model, module_factory(torch), TypeError, match)
 
 
 def test_channels_first_keras_layers_are_refused(keras: Any, torch: Any) -> None:
@@ -722,6 +849,21 @@ def test_a_flatten_hidden_behind_a_reshape_or_concatenate_is_refused(keras: Any,
         ValueError, match=r"'head' reads a 3-D feature map flattened by 'f[ab]' through 'join'"
     ):
         keras_to_torch(model, torch.nn.Linear(32, 2))
+
+
+def test_a_flatten_of_a_volume_is_refused_in_both_directions(keras: Any, torch: Any) -> None:
+    # Keras flattens (D, H, W, C), torch (C, D, H, W): another order, which no rule reorders.
+    L = keras.layers
+    volume = keras.Sequential([keras.Input((2, 2, 2, 3)), L.Flatten(name="flat"), L.Dense(2, name="head")])
+    head = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(24, 2))
+    before = [p.detach().clone() for p in head.parameters()]
+    for direction in ("to torch", "to Keras"):
+        with pytest.raises(ValueError, match=r"'flat' flattens a 4-D map \(2, 2, 2, 3\); only \(H, W, C\)"):
+            if direction == "to torch":
+                keras_to_torch(volume, head)
+            else:
+                torch_to_keras(head, volume)
+    assert all(torch.equal(a, b) for a, b in zip(before, head.parameters()))
 
 
 def test_a_subclassed_keras_model_with_a_flatten_is_refused(keras: Any, torch: Any) -> None:

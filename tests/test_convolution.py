@@ -8,6 +8,7 @@ compared with a float32 tolerance. The padding tests pin down the one-pixel shif
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from twice.convolution import avg_pool2d, conv2d, conv_output_size, max_pool2d, same_padding
+from twice.layouts import IMAGE_LAYOUTS
 
 
 def _assert_float32_close(actual: Any, desired: Any) -> None:
@@ -463,12 +465,12 @@ class TestSizeErrors:
     @pytest.mark.parametrize(
         ("kwargs", "message"),
         [
-            ({"size": 0, "kernel": 3}, r"size must be positive, got 0"),
-            ({"size": 8, "kernel": 0}, r"kernel must be positive, got 0"),
-            ({"size": 8, "kernel": 3, "stride": 0}, r"stride must be positive, got 0"),
-            ({"size": 8, "kernel": 3, "stride": -1}, r"stride must be positive, got -1"),
-            ({"size": 8, "kernel": 3, "dilation": 0}, r"dilation must be positive, got 0"),
-            ({"size": 8, "kernel": 3, "padding": -1}, r"padding must be non-negative, got -1"),
+            ({"size": 0, "kernel": 3}, r"size must be a positive integer, got 0"),
+            ({"size": 8, "kernel": 0}, r"kernel must be a positive integer, got 0"),
+            ({"size": 8, "kernel": 3, "stride": 0}, r"stride must be a positive integer, got 0"),
+            ({"size": 8, "kernel": 3, "stride": -1}, r"stride must be a positive integer, got -1"),
+            ({"size": 8, "kernel": 3, "dilation": 0}, r"dilation must be a positive integer, got 0"),
+            ({"size": 8, "kernel": 3, "padding": -1}, r"padding must be a non-negative integer, got -1$"),
             (
                 {"size": 8, "kernel": 3, "padding": "full"},
                 r"unknown padding 'full': expected 'valid', 'same'",
@@ -491,9 +493,9 @@ class TestSizeErrors:
     @pytest.mark.parametrize(
         ("kwargs", "message"),
         [
-            ({"size": 8.0, "kernel": 3}, r"size must be an integer, got float"),
-            ({"size": 8, "kernel": 3, "stride": True}, r"stride must be an integer, got bool"),
-            ({"size": 8, "kernel": 3, "padding": 1.5}, r"padding must be an integer, got float"),
+            ({"size": 8.0, "kernel": 3}, r"size must be an integer, got float 8.0$"),
+            ({"size": 8, "kernel": 3, "stride": True}, r"stride must be an integer, got bool True$"),
+            ({"size": 8, "kernel": 3, "padding": 1.5}, r"padding must be an integer, got float 1.5$"),
         ],
     )
     def test_conv_output_size_type_errors(self, kwargs: dict[str, Any], message: str) -> None:
@@ -507,9 +509,9 @@ class TestSizeErrors:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            ((0, 3), r"size must be positive"),
-            ((8, 3, 0), r"stride must be positive"),
-            ((8, 3, 1, 0), r"dilation"),
+            ((0, 3), r"size must be a positive integer, got 0$"),
+            ((8, 3, 0), r"stride must be a positive integer, got 0$"),
+            ((8, 3, 1, 0), r"dilation must be a positive integer, got 0$"),
         ],
     )
     def test_same_padding_errors(self, args: tuple[int, ...], message: str) -> None:
@@ -534,10 +536,12 @@ class TestConv2dErrors:
 
     def test_kernel_must_be_4d(self) -> None:
         with pytest.raises(
-            ValueError, match=r"kernel must be 4-D \(O, C, kh, kw\) for layout 'NCHW', got \(3, 3\)"
+            ValueError, match=r"kernel must be 4-D \(out, in, kh, kw\) for layout 'NCHW', got \(3, 3\)$"
         ):
             conv2d(self.x, np.zeros((3, 3)))
-        with pytest.raises(ValueError, match=r"kernel must be 4-D \(kh, kw, C, O\) for layout 'NHWC'"):
+        with pytest.raises(
+            ValueError, match=r"kernel must be 4-D \(kh, kw, in, out\) for layout 'NHWC', got \(3, 3, 3\)$"
+        ):
             conv2d(self.x.transpose(0, 2, 3, 1), np.zeros((3, 3, 3)), layout="NHWC")
 
     def test_channels_must_agree(self) -> None:
@@ -554,9 +558,13 @@ class TestConv2dErrors:
         with pytest.raises(ValueError, match=r"bias must have shape \(4,\), one value per output channel"):
             conv2d(self.x, self.w, bias=np.zeros(shape))
 
-    @pytest.mark.parametrize("layout", ["nchw", "NWHC", "channels_last", None])
+    @pytest.mark.parametrize("layout", ["nchw", "NWHC", "channels_last", "", None])
     def test_layout_must_be_known(self, layout: Any) -> None:
-        with pytest.raises(ValueError, match=r"unknown layout .*: expected one of NCHW, NHWC"):
+        # The layouts are twice.layouts' image layouts; the message quotes the one given (repr), so that a
+        # lower-case "nchw" is visibly the mistake.
+        assert tuple(IMAGE_LAYOUTS) == ("NCHW", "NHWC")
+        expected = re.escape(f"unknown layout {layout!r}: expected one of 'NCHW', 'NHWC'")
+        with pytest.raises(ValueError, match=f"^{expected}$"):
             conv2d(self.x, self.w, layout=layout)
 
     @pytest.mark.parametrize("padding", ["full", "causal", ""])
@@ -564,9 +572,9 @@ class TestConv2dErrors:
         with pytest.raises(ValueError, match=r"unknown padding .*: expected 'valid', 'same'"):
             conv2d(self.x, self.w, padding=padding)
 
-    @pytest.mark.parametrize("padding", [-1, (0, -2)])
-    def test_padding_must_be_non_negative(self, padding: Any) -> None:
-        with pytest.raises(ValueError, match=r"padding must be non-negative, got -"):
+    @pytest.mark.parametrize(("padding", "shown"), [(-1, -1), ((0, -2), -2)])
+    def test_padding_must_be_non_negative(self, padding: Any, shown: int) -> None:
+        with pytest.raises(ValueError, match=rf"^padding must be a non-negative integer, got {shown}$"):
             conv2d(self.x, self.w, padding=padding)
 
     def test_padding_pair_must_be_a_pair(self) -> None:
@@ -575,14 +583,21 @@ class TestConv2dErrors:
         with pytest.raises(TypeError, match=r"padding must be an integer or a pair .* got float"):
             conv2d(self.x, self.w, padding=1.0)  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("stride", [0, (1, 0), -2])
-    def test_stride_must_be_positive(self, stride: Any) -> None:
-        with pytest.raises(ValueError, match=r"stride must be positive"):
+    @pytest.mark.parametrize(("stride", "shown"), [(0, 0), ((1, 0), 0), (-2, -2), (np.int64(0), 0)])
+    def test_stride_must_be_positive(self, stride: Any, shown: int) -> None:
+        with pytest.raises(ValueError, match=rf"^stride must be a positive integer, got {shown}$"):
             conv2d(self.x, self.w, stride=stride)
 
-    def test_stride_must_be_an_integer(self) -> None:
-        with pytest.raises(TypeError, match=r"stride must be an integer, got float"):
-            conv2d(self.x, self.w, stride=(1, 2.0))  # type: ignore[arg-type]
+    @pytest.mark.parametrize(("stride", "shown"), [((1, 2.0), "float 2.0"), ((True, 1), "bool True")])
+    def test_stride_must_be_an_integer(self, stride: Any, shown: str) -> None:
+        with pytest.raises(TypeError, match=rf"^stride must be an integer, got {shown}$"):
+            conv2d(self.x, self.w, stride=stride)
+
+    def test_a_bool_stride_is_not_a_stride_of_one(self) -> None:
+        with pytest.raises(
+            TypeError, match=r"^stride must be an integer or a pair \(height, width\) of integers, got bool$"
+        ):
+            conv2d(self.x, self.w, stride=True)
 
     def test_kernel_larger_than_padded_input(self) -> None:
         big = np.zeros((4, 3, 7, 3))
@@ -613,14 +628,14 @@ class TestPoolErrors:
 
     @pytest.mark.parametrize("pool", [max_pool2d, avg_pool2d])
     def test_layout_must_be_known(self, pool: Any) -> None:
-        with pytest.raises(ValueError, match=r"unknown layout 'NCWH'"):
+        with pytest.raises(ValueError, match=r"^unknown layout 'NCWH': expected one of 'NCHW', 'NHWC'$"):
             pool(self.x, layout="NCWH")
 
     @pytest.mark.parametrize("pool", [max_pool2d, avg_pool2d])
     def test_padding_errors(self, pool: Any) -> None:
         with pytest.raises(ValueError, match=r"unknown padding 'full'"):
             pool(self.x, padding="full")
-        with pytest.raises(ValueError, match=r"padding must be non-negative, got -1"):
+        with pytest.raises(ValueError, match=r"^padding must be a non-negative integer, got -1$"):
             pool(self.x, padding=-1)
         # PyTorch's limit: a window must never see only padding.
         with pytest.raises(
@@ -630,10 +645,12 @@ class TestPoolErrors:
 
     @pytest.mark.parametrize("pool", [max_pool2d, avg_pool2d])
     def test_size_and_stride_must_be_positive(self, pool: Any) -> None:
-        with pytest.raises(ValueError, match=r"pool_size must be positive, got 0"):
+        with pytest.raises(ValueError, match=r"^pool_size must be a positive integer, got 0$"):
             pool(self.x, pool_size=0)
-        with pytest.raises(ValueError, match=r"stride must be positive, got 0"):
+        with pytest.raises(ValueError, match=r"^stride must be a positive integer, got 0$"):
             pool(self.x, stride=(0, 1))
+        with pytest.raises(TypeError, match=r"^pool_size must be an integer, got float 2.0$"):
+            pool(self.x, pool_size=(2, 2.0))
         with pytest.raises(TypeError, match=r"pool_size must be an integer or a pair"):
             pool(self.x, pool_size=2.5)
 

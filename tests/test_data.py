@@ -1,10 +1,13 @@
-"""Tests for twice.data: the digits split, image layouts, the sample photos, the fixed batch order, grey
-conversion, pixel shifts and the batch stream shared by both frameworks."""
+"""Tests for twice.data: the digits split (twice.data.digits), the sample photos, grey conversion and pixel
+shifts (twice.data.images), the fixed batch order and the batch stream shared by both frameworks
+(twice.data.batches). Downloads and MNIST are in test_download.py, the layouts in test_layouts.py."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
+import types
 from collections import Counter
 from collections.abc import Iterator
 
@@ -12,8 +15,55 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits as sk_load_digits
 
-from twice import Digits, fixed_batches, load_digits, load_sample_images, to_layout
-from twice.data import LAYOUTS, batch_stream, shift_images, to_grayscale
+import twice
+from twice import Digits, fixed_batches, load_digits, load_sample_images
+from twice.data import batch_stream, shift_images, to_grayscale
+
+# --- the package ---------------------------------------------------------------------------------------------
+
+# What each module of the package defines; twice.data re-exports all of it.
+MODULES = {
+    "twice.data.digits": {"Digits", "load_digits", "load_mnist"},
+    "twice.data.images": {"load_sample_images", "to_grayscale", "shift_images"},
+    "twice.data.batches": {"fixed_batches", "batch_stream"},
+    "twice.data.download": {
+        "CACHE_ENV_VAR",
+        "sha256_of",
+        "DownloadError",
+        "default_cache_dir",
+        "MNIST_URL",
+        "MNIST_SHA256",
+    },
+}
+
+
+@pytest.mark.parametrize(("module_name", "names"), MODULES.items())
+def test_twice_data_re_exports_each_modules_names(module_name: str, names: set[str]) -> None:
+    module = importlib.import_module(module_name)
+    for name in names:
+        assert getattr(twice.data, name) is getattr(module, name), name
+        if isinstance(getattr(module, name), (type, types.FunctionType)):
+            assert getattr(module, name).__module__ == module_name, f"{name} is defined elsewhere"
+
+
+def test_twice_data_download_is_the_module_not_the_function() -> None:
+    # Re-exporting the function download would hide the module of the same name.
+    assert isinstance(twice.data.download, types.ModuleType)
+    assert callable(twice.data.download.download)
+
+
+def test_twice_data_exports_exactly_the_modules_names() -> None:
+    assert sorted(twice.data.__all__) == sorted(set().union(*MODULES.values()))
+    # The setup cell's names are the same objects at the top level.
+    for name in (
+        "Digits",
+        "DownloadError",
+        "fixed_batches",
+        "load_digits",
+        "load_mnist",
+        "load_sample_images",
+    ):
+        assert getattr(twice, name) is getattr(twice.data, name)
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +161,9 @@ def test_train_and_test_methods_apply_the_layout(digits: Digits) -> None:
     assert x.shape == (1347, 64) and y is digits.y_train
     x, y = digits.test("NCHW")
     assert x.shape == (450, 1, 8, 8) and y is digits.y_test
-    x, _ = digits.train()
-    assert x is digits.x_train
+    x, _ = digits.train()  # "NHW": the images themselves, not a copy
+    np.testing.assert_array_equal(x, digits.x_train)
+    assert np.shares_memory(x, digits.x_train)
 
 
 def test_digits_repr_and_frozen(digits: Digits) -> None:
@@ -121,97 +172,39 @@ def test_digits_repr_and_frozen(digits: Digits) -> None:
         digits.seed = 3  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("fraction", [0, 1, 0.0, 1.0, -0.1, 1.5])
+@pytest.mark.parametrize("fraction", [0, 1, 0.0, 1.0, -0.1, 1.5, float("nan")])
 def test_test_fraction_outside_open_unit_interval_raises(fraction: float) -> None:
-    with pytest.raises(ValueError, match=rf"test_fraction must lie strictly between 0 and 1, got {fraction}"):
+    # Both ends are open: a split needs a training part and a test part.
+    with pytest.raises(ValueError, match=rf"^test_fraction must lie in \(0, 1\), got {fraction!r}$"):
         load_digits(test_fraction=fraction)
 
 
-@pytest.mark.parametrize(("fraction", "type_name"), [("0.2", "str"), (True, "bool"), (None, "NoneType")])
-def test_test_fraction_that_is_not_a_number_raises(fraction: object, type_name: str) -> None:
-    with pytest.raises(TypeError, match=rf"test_fraction must be a number, got {type_name}$"):
+@pytest.mark.parametrize(
+    ("fraction", "shown"), [("0.2", "str '0.2'"), (True, "bool True"), (None, "NoneType None")]
+)
+def test_test_fraction_that_is_not_a_number_raises(fraction: object, shown: str) -> None:
+    with pytest.raises(TypeError, match=f"^test_fraction must be a number, got {re.escape(shown)}$"):
         load_digits(test_fraction=fraction)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("seed", "type_name"), [(1.5, "float"), ("0", "str"), (True, "bool"), (None, "NoneType")]
-)
-def test_non_integer_seed_raises(seed: object, type_name: str) -> None:
-    with pytest.raises(TypeError, match=rf"seed must be an integer, got {type_name}$"):
+# The seed checks of every helper that takes a seed (load_digits, fixed_batches, batch_stream).
+NON_INTEGER_SEEDS = [(1.5, "float 1.5"), ("0", "str '0'"), (True, "bool True"), (None, "NoneType None")]
+OUT_OF_RANGE_SEEDS = [
+    (-1, "seed must be a non-negative integer, got -1"),
+    (2**32, "seed must be an integer <= 4294967295, got 4294967296"),
+]
+
+
+@pytest.mark.parametrize(("seed", "shown"), NON_INTEGER_SEEDS)
+def test_non_integer_seed_raises(seed: object, shown: str) -> None:
+    with pytest.raises(TypeError, match=f"^seed must be an integer, got {re.escape(shown)}$"):
         load_digits(seed=seed)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("seed", [-1, 2**32])
-def test_out_of_range_seed_raises_value_error(seed: int) -> None:
-    with pytest.raises(ValueError, match=r"seed must lie in \[0, 2\*\*32\)"):
+@pytest.mark.parametrize(("seed", "message"), OUT_OF_RANGE_SEEDS)
+def test_out_of_range_seed_raises_value_error(seed: int, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         load_digits(seed=seed)
-
-
-# --- to_layout -----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def stack() -> np.ndarray:
-    return np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
-
-
-@pytest.mark.parametrize(
-    ("layout", "shape"),
-    [("NHW", (2, 3, 4)), ("flat", (2, 12)), ("NHWC", (2, 3, 4, 1)), ("NCHW", (2, 1, 3, 4))],
-)
-def test_to_layout_shapes(stack: np.ndarray, layout: str, shape: tuple[int, ...]) -> None:
-    out = to_layout(stack, layout)
-    assert out.shape == shape
-    assert out.dtype == stack.dtype
-    # No layout changes the pixels, only how they are indexed.
-    np.testing.assert_array_equal(out.reshape(2, 3, 4), stack)
-
-
-def test_layouts_constant_lists_all_four() -> None:
-    assert LAYOUTS == ("NHW", "flat", "NHWC", "NCHW")
-
-
-def test_flat_is_row_major(stack: np.ndarray) -> None:
-    flat = to_layout(stack, "flat")
-    np.testing.assert_array_equal(flat[0], np.arange(12))
-    np.testing.assert_array_equal(flat[1], np.arange(12, 24))
-    # Pixel (row h, column w) lands at h * W + w.
-    assert flat[1, 2 * 4 + 3] == stack[1, 2, 3]
-
-
-def test_channel_axes_index_like_the_original(stack: np.ndarray) -> None:
-    assert to_layout(stack, "NHWC")[1, 2, 3, 0] == stack[1, 2, 3]
-    assert to_layout(stack, "NCHW")[1, 0, 2, 3] == stack[1, 2, 3]
-
-
-def test_nhw_returns_the_images_unchanged(stack: np.ndarray) -> None:
-    assert to_layout(stack, "NHW") is stack
-
-
-def test_to_layout_accepts_nested_lists() -> None:
-    out = to_layout([[[1, 2], [3, 4]]], "flat")  # type: ignore[arg-type]
-    np.testing.assert_array_equal(out, [[1, 2, 3, 4]])
-
-
-def test_to_layout_on_digits(digits: Digits) -> None:
-    flat = to_layout(digits.x_train, "flat")
-    assert flat.shape == (1347, 64)
-    np.testing.assert_array_equal(flat[5], digits.x_train[5].ravel())
-
-
-@pytest.mark.parametrize("layout", ["nhwc", "NWHC", "CHW", "", "Flat", None])
-def test_to_layout_rejects_unknown_layouts(stack: np.ndarray, layout: object) -> None:
-    with pytest.raises(
-        ValueError, match=rf"unknown layout {layout!r}: expected one of NHW, flat, NHWC, NCHW"
-    ):
-        to_layout(stack, layout)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("shape", [(64,), (5, 64), (2, 8, 8, 1), (1, 1, 8, 8)])
-def test_to_layout_rejects_arrays_that_are_not_3d(shape: tuple[int, ...]) -> None:
-    expected = re.escape(f"expected grey images of shape (N, H, W), got shape {shape}")
-    with pytest.raises(ValueError, match=expected):
-        to_layout(np.zeros(shape), "flat")
 
 
 # --- load_sample_images --------------------------------------------------------------------------------------
@@ -281,25 +274,39 @@ def test_numpy_integers_are_accepted() -> None:
 
 
 @pytest.mark.parametrize("argument", ["num_examples", "batch_size", "epochs"])
-@pytest.mark.parametrize("bad", [0, -1, True, 2.0, "4", None])
-def test_bad_sizes_raise(argument: str, bad: object) -> None:
+@pytest.mark.parametrize("bad", [0, -1])
+def test_sizes_that_are_not_positive_raise_value_error(argument: str, bad: int) -> None:
     kwargs: dict[str, object] = {"num_examples": 10, "batch_size": 4, "epochs": 1}
     kwargs[argument] = bad
-    with pytest.raises(ValueError, match=rf"{argument} must be a positive integer, got {bad!r}$"):
+    with pytest.raises(ValueError, match=rf"^{argument} must be a positive integer, got {bad}$"):
+        fixed_batches(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("argument", ["num_examples", "batch_size", "epochs"])
+@pytest.mark.parametrize(
+    ("bad", "shown"), [(True, "bool True"), (2.0, "float 2.0"), ("4", "str '4'"), (None, "NoneType None")]
+)
+def test_sizes_that_are_not_integers_raise_type_error(argument: str, bad: object, shown: str) -> None:
+    kwargs: dict[str, object] = {"num_examples": 10, "batch_size": 4, "epochs": 1}
+    kwargs[argument] = bad
+    with pytest.raises(TypeError, match=f"^{argument} must be an integer, got {re.escape(shown)}$"):
         fixed_batches(**kwargs)  # type: ignore[arg-type]
 
 
 # --- regressions: bugs found by review, fixed -----------------------------------------------------------------
 
 
-def test_fixed_batches_rejects_a_missing_seed() -> None:
-    with pytest.raises((TypeError, ValueError), match=r"seed"):
-        fixed_batches(10, 4, 1, seed=None)  # type: ignore[arg-type]
+@pytest.mark.parametrize(("seed", "shown"), NON_INTEGER_SEEDS)
+def test_fixed_batches_rejects_a_missing_or_non_integer_seed(seed: object, shown: str) -> None:
+    # None especially: it would give another order on every call.
+    with pytest.raises(TypeError, match=f"^seed must be an integer, got {re.escape(shown)}$"):
+        fixed_batches(10, 4, 1, seed=seed)  # type: ignore[arg-type]
 
 
-def test_fixed_batches_rejects_a_bool_seed() -> None:
-    with pytest.raises(TypeError, match=r"seed must be an integer"):
-        fixed_batches(10, 4, 1, seed=True)
+@pytest.mark.parametrize(("seed", "message"), OUT_OF_RANGE_SEEDS)
+def test_fixed_batches_rejects_an_out_of_range_seed(seed: int, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        fixed_batches(10, 4, 1, seed=seed)
 
 
 def test_load_digits_accepts_a_numpy_float32_fraction() -> None:
@@ -637,31 +644,47 @@ def test_batch_stream_does_not_modify_its_input() -> None:
     np.testing.assert_array_equal(y, np.arange(8))
 
 
-@pytest.mark.parametrize("bad", [0, -1, True, 2.0, "4", None])
-def test_batch_stream_rejects_bad_batch_sizes(bad: object) -> None:
+# Each argument of batch_stream: a wrong value of the right type (ValueError) or of the wrong type (TypeError),
+# and its message. All raise on the call, not on the first next().
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive integer, got 0"),
+        ({"batch_size": -1}, ValueError, "batch_size must be a positive integer, got -1"),
+        ({"max_shift": -1}, ValueError, "max_shift must be a non-negative integer, got -1"),
+        (
+            {"layout": "nhwc"},
+            ValueError,
+            "unknown layout 'nhwc': expected one of 'NHW', 'flat', 'NHWC', 'NCHW'",
+        ),
+        (
+            {"layout": "CHW"},
+            ValueError,
+            "unknown layout 'CHW': expected one of 'NHW', 'flat', 'NHWC', 'NCHW'",
+        ),
+        ({"layout": ""}, ValueError, "unknown layout '': expected one of 'NHW', 'flat', 'NHWC', 'NCHW'"),
+        ({"layout": None}, ValueError, "unknown layout None: expected one of 'NHW', 'flat', 'NHWC', 'NCHW'"),
+        *(({"seed": seed}, ValueError, message) for seed, message in OUT_OF_RANGE_SEEDS),
+        ({"batch_size": True}, TypeError, "batch_size must be an integer, got bool True"),
+        ({"batch_size": 2.0}, TypeError, "batch_size must be an integer, got float 2.0"),
+        ({"batch_size": "4"}, TypeError, "batch_size must be an integer, got str '4'"),
+        ({"batch_size": None}, TypeError, "batch_size must be an integer, got NoneType None"),
+        ({"max_shift": True}, TypeError, "max_shift must be an integer, got bool True"),
+        ({"max_shift": False}, TypeError, "max_shift must be an integer, got bool False"),
+        ({"max_shift": 1.0}, TypeError, "max_shift must be an integer, got float 1.0"),
+        ({"max_shift": "1"}, TypeError, "max_shift must be an integer, got str '1'"),
+        *(
+            ({"seed": seed}, TypeError, f"seed must be an integer, got {shown}")
+            for seed, shown in NON_INTEGER_SEEDS
+        ),
+    ],
+)
+def test_batch_stream_rejects_bad_arguments(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
     x, y = _labelled_images(5)
-    with pytest.raises(
-        ValueError, match=rf"batch_size must be a positive integer, got {re.escape(repr(bad))}$"
-    ):
-        batch_stream(x, y, batch_size=bad)  # type: ignore[arg-type]  # raises on the call, not on next()
-
-
-@pytest.mark.parametrize("bad", [-1, True, False, 1.0, "1", None])
-def test_batch_stream_rejects_bad_max_shift(bad: object) -> None:
-    x, y = _labelled_images(5)
-    with pytest.raises(
-        ValueError, match=rf"max_shift must be a non-negative integer, got {re.escape(repr(bad))}$"
-    ):
-        batch_stream(x, y, batch_size=2, max_shift=bad)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("layout", ["nhwc", "CHW", "", None])
-def test_batch_stream_rejects_unknown_layouts(layout: object) -> None:
-    x, y = _labelled_images(5)
-    with pytest.raises(
-        ValueError, match=rf"unknown layout {layout!r}: expected one of NHW, flat, NHWC, NCHW"
-    ):
-        batch_stream(x, y, batch_size=2, layout=layout)  # type: ignore[arg-type]
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        batch_stream(x, y, **{"batch_size": 2, **kwargs})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -674,22 +697,6 @@ def test_batch_stream_rejects_mismatched_or_non_3d_data(
     expected = re.escape(f"expected images (N, H, W) and N labels, got shapes {x_shape} and {y_shape}")
     with pytest.raises(ValueError, match=expected):
         batch_stream(np.zeros(x_shape), np.zeros(y_shape), batch_size=2)
-
-
-@pytest.mark.parametrize(
-    ("seed", "type_name"), [(None, "NoneType"), (1.5, "float"), (True, "bool"), ("0", "str")]
-)
-def test_batch_stream_rejects_non_integer_seeds(seed: object, type_name: str) -> None:
-    x, y = _labelled_images(5)
-    with pytest.raises(TypeError, match=rf"seed must be an integer, got {type_name}$"):
-        batch_stream(x, y, batch_size=2, seed=seed)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("seed", [-1, 2**32])
-def test_batch_stream_rejects_out_of_range_seeds(seed: int) -> None:
-    x, y = _labelled_images(5)
-    with pytest.raises(ValueError, match=r"seed must lie in \[0, 2\*\*32\)"):
-        batch_stream(x, y, batch_size=2, seed=seed)
 
 
 def test_batch_stream_rejects_an_empty_data_set() -> None:

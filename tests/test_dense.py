@@ -1,4 +1,4 @@
-"""Tests for twice.references: the NumPy formulas, checked against TensorFlow and PyTorch.
+"""Tests for twice.dense: the NumPy formulas of chapter 1, checked against TensorFlow and PyTorch.
 
 This is the book's claim in test form: softmax, cross-entropy, its gradient, an MLP's forward pass, its
 backpropagation and plain SGD training give the same numbers in NumPy (float64), TensorFlow and PyTorch.
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import twice
-from twice.references import (
+from twice.dense import (
     cross_entropy,
     cross_entropy_grad,
     init_mlp,
@@ -242,18 +242,36 @@ def test_init_mlp_matches_the_keras_glorot_bound_of_a_dense_layer(keras: Any) ->
     assert keras_limit > 0.9 * limit and ours > 0.9 * limit
 
 
-@pytest.mark.parametrize(
-    "sizes", [(), (64,), [10], (64, 0), (64, -3), (64, 3.0), (True, 4), ("64", 10), (8, 4, None)]
-)
-def test_init_mlp_rejects_bad_sizes(sizes: Any) -> None:
+@pytest.mark.parametrize("sizes", [(), (64,), [10]])
+def test_init_mlp_needs_at_least_two_sizes(sizes: Any) -> None:
     with pytest.raises(
         ValueError, match=re.escape(f"sizes must be at least two positive integers, got {list(sizes)}")
     ):
         init_mlp(sizes)
 
 
+@pytest.mark.parametrize(("sizes", "shown"), [((64, 0), 0), ((64, -3), -3), ((0, 10, 5), 0)])
+def test_init_mlp_rejects_sizes_that_are_not_positive(sizes: Any, shown: int) -> None:
+    with pytest.raises(ValueError, match=rf"^each of sizes must be a positive integer, got {shown}$"):
+        init_mlp(sizes)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "shown"),
+    [
+        ((64, 3.0), "float 3.0"),
+        ((True, 4), "bool True"),
+        (("64", 10), "str '64'"),
+        ((8, 4, None), "NoneType None"),
+    ],
+)
+def test_init_mlp_rejects_sizes_that_are_not_integers(sizes: Any, shown: str) -> None:
+    with pytest.raises(TypeError, match=f"^each of sizes must be an integer, got {re.escape(shown)}$"):
+        init_mlp(sizes)
+
+
 def test_init_mlp_rejects_a_missing_seed() -> None:
-    with pytest.raises((TypeError, ValueError), match=r"seed"):
+    with pytest.raises(TypeError, match=r"^seed must be an integer, got NoneType None$"):
         init_mlp((4, 3), seed=None)  # type: ignore[arg-type]
 
 
@@ -513,8 +531,27 @@ def test_sgd_loss_curves_agree_across_numpy_tensorflow_and_pytorch(
 def test_train_rejects_non_positive_learning_rates(learning_rate: float) -> None:
     params = init_mlp((4, 3))
     x, y = np.zeros((2, 4)), np.array([0, 1])
-    with pytest.raises(ValueError, match=rf"learning_rate must be positive, got {learning_rate}"):
+    with pytest.raises(ValueError, match=rf"^learning_rate must be positive, got {learning_rate}$"):
         train_mlp_sgd(params, x, y, [np.array([0, 1])], learning_rate)
+
+
+@pytest.mark.parametrize(
+    ("learning_rate", "shown"), [("0.1", "str '0.1'"), (None, "NoneType None"), (True, "bool True")]
+)
+def test_train_rejects_learning_rates_that_are_not_numbers(learning_rate: object, shown: str) -> None:
+    params = init_mlp((4, 3))
+    x, y = np.zeros((2, 4)), np.array([0, 1])
+    with pytest.raises(TypeError, match=f"^learning_rate must be a number, got {re.escape(shown)}$"):
+        train_mlp_sgd(params, x, y, [np.array([0, 1])], learning_rate)  # type: ignore[arg-type]
+
+
+def test_train_accepts_a_numpy_learning_rate() -> None:
+    params = init_mlp((4, 3))
+    x, y = np.eye(4), np.array([0, 1, 2, 0])
+    by_numpy = train_mlp_sgd(params, x, y, [np.arange(4)], np.float32(0.5))  # type: ignore[arg-type]
+    by_float = train_mlp_sgd(params, x, y, [np.arange(4)], 0.5)
+    np.testing.assert_array_equal(by_numpy[0], by_float[0])
+    np.testing.assert_array_equal(by_numpy[1][0][0], by_float[1][0][0])
 
 
 @pytest.mark.parametrize("batches", [[], (), np.zeros((0, 2), dtype=int)])

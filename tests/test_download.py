@@ -1,4 +1,5 @@
-"""Tests for twice.download: verified, cached downloads and the MNIST loader, without any network.
+"""Tests for twice.data.download (verified, cached downloads) and the MNIST loader built on it
+(twice.data.digits.load_mnist), without any network.
 
 Every test serves its own small files from a temporary folder on 127.0.0.1 (or reads them via file://),
 so the suite runs offline, fast, and never touches the real MNIST server.
@@ -11,6 +12,7 @@ import hashlib
 import http.server
 import importlib.util
 import io
+import math
 import re
 import socket
 import threading
@@ -24,14 +26,15 @@ import numpy as np
 import pytest
 
 from twice.data import Digits
-from twice.download import (
+from twice.data import digits as digits_module
+from twice.data.digits import load_mnist
+from twice.data.download import (
     CACHE_ENV_VAR,
     MNIST_SHA256,
     MNIST_URL,
     DownloadError,
     default_cache_dir,
     download,
-    load_mnist,
     sha256_of,
 )
 
@@ -299,10 +302,23 @@ def test_url_without_a_file_name_needs_filename(cache: Path) -> None:
         download("http://127.0.0.1/", PAYLOAD_SHA256, cache_dir=cache)
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, float("nan")])
-def test_bad_timeout_is_rejected(bad: float, cache: Path) -> None:
-    with pytest.raises(ValueError, match="timeout must be a positive number"):
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), -math.inf])
+def test_a_timeout_that_is_not_positive_is_rejected(bad: float, cache: Path) -> None:
+    with pytest.raises(ValueError, match=f"^timeout must be positive, got {re.escape(repr(bad))}$"):
         download("http://127.0.0.1/x.bin", PAYLOAD_SHA256, cache_dir=cache, timeout=bad)
+    assert not cache.exists()  # refused before anything is created
+
+
+@pytest.mark.parametrize(("bad", "shown"), [("30", "str '30'"), (None, "NoneType None"), (True, "bool True")])
+def test_a_timeout_that_is_not_a_number_is_rejected(bad: object, shown: str, cache: Path) -> None:
+    with pytest.raises(TypeError, match=f"^timeout must be a number, got {re.escape(shown)}$"):
+        download("http://127.0.0.1/x.bin", PAYLOAD_SHA256, cache_dir=cache, timeout=bad)  # type: ignore[arg-type]
+
+
+def test_a_numpy_timeout_is_a_number(server: Server, cache: Path) -> None:
+    timeout: Any = np.float32(5)  # a float32 is not a float, but it is a number
+    path = download(server.put("data.bin", PAYLOAD), PAYLOAD_SHA256, cache_dir=cache, timeout=timeout)
+    assert path.read_bytes() == PAYLOAD
 
 
 # --- MNIST constants -----------------------------------------------------------------------------------------
@@ -350,6 +366,25 @@ def _npz_bytes(arrays: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()
+
+
+def test_load_mnist_fetches_through_download_with_its_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # load_mnist calls the download it imported into twice.data.digits: that is the name to replace.
+    source = tmp_path / "mnist.npz"
+    source.write_bytes(_npz_bytes(_fake_mnist()))
+    calls: list[tuple[str, str, Any]] = []
+
+    def fake_download(url: str, sha256: str, *, cache_dir: Any = None) -> Path:
+        calls.append((url, sha256, cache_dir))
+        return source
+
+    monkeypatch.setattr(digits_module, "download", fake_download)
+    assert len(load_mnist(tmp_path / "cache").y_train) == 12
+    assert calls == [(MNIST_URL, MNIST_SHA256, tmp_path / "cache")]  # Keras' file, by default
+    load_mnist(url="file:///elsewhere/mnist.npz", sha256="a" * 64)
+    assert calls[-1] == ("file:///elsewhere/mnist.npz", "a" * 64, None)
 
 
 def test_load_mnist_on_a_fake_file(server: Server, cache: Path) -> None:

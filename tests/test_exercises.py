@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from notebook_files import Cell, Notebook, code_cells, headings, load, source, tags
-from twice import exercises
+from twice_book import exercises, ipynb
+from twice_book.ipynb import Cell, Notebook, code_cells, headings, load, repository_of, source, tags
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -260,7 +260,7 @@ def grade(outcome: Outcome, work: Path) -> str | None:
     other = next(p for p in outcome.student.parents[2].glob("*/student/*.ipynb") if p != outcome.student)
     kinds = {"solved": outcome.solved, "unanswered": outcome.student, "other": other}
     command: list[str | Path] = ["grade", "--csv", table, outcome.autograder_zip, *kinds.values()]
-    result = run([sys.executable, "-m", "twice.exercises", *command])
+    result = run([sys.executable, "-m", "twice_book.exercises", *command])
     if result.returncode != 1 or "1 of 3 submissions could not be graded" not in result.stderr:
         return f"grading failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
     with open(table, encoding="utf-8") as handle:
@@ -427,7 +427,9 @@ def test_master_is_committed_executed_with_the_colab_cell(path: Path) -> None:
     assert first == chapter_first, "the Colab cell must be the chapter notebooks' cell, unchanged"
     assert "remove-cell" in tags(cells[0]) and "nbval-skip" not in tags(cells[0])
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    assert f'REPOSITORY = "{url}"' in first, "run: python3 tasks.py set-repository URL"
+    assert ipynb.is_colab_cell(cells[0]) and repository_of(notebook) == url, (
+        "run: python3 tasks.py set-repository URL"
+    )
     for index, cell in enumerate(cells):
         if "nbval-ignore-output" in tags(cell):
             following = source(cells[index + 1]) if index + 1 < len(cells) else ""
@@ -566,7 +568,7 @@ def test_student_notebook_checks_itself_alone(outcomes: dict[Path, Outcome], pat
 
 
 # ----------------------------------------------------------------------------------------------------------
-# twice.exercises, piece by piece
+# twice_book.exercises and twice_book.sphinx, piece by piece
 # ----------------------------------------------------------------------------------------------------------
 
 
@@ -600,29 +602,56 @@ def test_setup_cell_writes_the_public_tests(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "setup-cell", "exec"), {})  # noqa: S102 - our own cell; off Colab it only writes files
     assert {p.name: p.read_text() for p in (tmp_path / "tests_here").iterdir()} == tests
-    assert '"otter-grader==7.0.0"' in code and 'REPOSITORY = "https://github.com/o/r"' in code
+    assert '"otter-grader==7.0.0"' in code
+    # The student's setup cell is a Colab cell like the master's: set-repository finds its line.
+    setup = {"cell_type": "code", "metadata": {}, "source": code}
+    assert ipynb.is_colab_cell(setup) and repository_of({"cells": [setup]}) == "https://github.com/o/r"
 
 
-def test_make_student_notebook_needs_otters_init_cell() -> None:
-    notebook = {
-        "cells": [
-            {"cell_type": "markdown", "metadata": {}, "source": "# T"},
-            {
-                "cell_type": "code",
-                "metadata": {},
-                "source": 'REPOSITORY = "https://github.com/o/r"',
-                "outputs": [],
-                "execution_count": None,
-            },
-        ],
+def test_make_student_notebook_needs_otters_init_cell_and_the_colab_cell() -> None:
+    title: Cell = {"cell_type": "markdown", "metadata": {}, "source": "# T"}
+    colab: Cell = {
+        "cell_type": "code",
         "metadata": {},
+        "source": 'REPOSITORY = "https://github.com/o/r"',
+        "outputs": [],
+        "execution_count": None,
     }
+    options: dict[str, str] = {"tests_dir": "t", "notebook_path": "c/e/x.ipynb", "otter_version": "7"}
     with pytest.raises(ValueError, match="initialisation cell"):
-        exercises.make_student_notebook(
-            notebook, {}, tests_dir="t", notebook_path="c/e/x.ipynb", otter_version="7"
-        )
+        exercises.make_student_notebook({"cells": [title, colab], "metadata": {}}, {}, **options)
     with pytest.raises(ValueError, match="Colab cell"):
-        exercises.repository_of({"cells": []})
+        exercises.make_student_notebook({"cells": [title], "metadata": {}}, {}, **options)
+
+
+def test_the_sphinx_extension_strips_the_markers_from_every_literal_block() -> None:
+    from docutils import nodes
+
+    from twice_book import sphinx
+
+    connected: list[tuple[str, Callable[..., None]]] = []
+
+    class App:
+        def connect(self, event: str, callback: Callable[..., None]) -> None:
+            connected.append((event, callback))
+
+    assert sphinx.setup(App()) == {"parallel_read_safe": True, "parallel_write_safe": True}
+    ((event, hide),) = connected
+    assert event == "doctree-read"
+    code = "x = 1  # SOLUTION\n# BEGIN SOLUTION\ny = 2\n# END SOLUTION"
+    marked, plain = nodes.literal_block(code, code), nodes.literal_block("a = 'SOLUTION'", "a = 'SOLUTION'")
+    doctree = nodes.section()
+    doctree += [marked, plain]
+    hide(App(), doctree)
+    # The text and the rawsource agree, or Sphinx would not highlight the block.
+    assert marked.astext() == marked.rawsource == "x = 1\ny = 2"
+    assert plain.astext() == plain.rawsource == "a = 'SOLUTION'"
+
+
+def test_the_command_line_is_python_m_twice_book_exercises() -> None:
+    result = run([sys.executable, "-m", "twice_book.exercises", "--help"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m twice_book.exercises") and "assign" in result.stdout
 
 
 def test_tasks_exercises_rejects_an_unknown_chapter() -> None:
@@ -643,7 +672,7 @@ def test_toc_lists_the_exercise_pages_after_the_notebooks() -> None:
         assert entry in toc, f"_toc.yml misses {chapter}/exercises/{master.stem}"
         assert toc.index(f"file: chapters/{chapter}/pytorch\n") < toc.index(entry)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert {"sphinx_exercise", "twice.exercises"} <= set(config["sphinx"]["extra_extensions"])
+    assert {"sphinx_exercise", "twice_book.sphinx"} <= set(config["sphinx"]["extra_extensions"])
 
 
 @pytest.mark.book

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 import tasks
 
-from notebook_files import code_cells, load, tags
 from twice.plotting import figure_text, plot_image_grid, use_figure_text
+from twice_book.ipynb import code_cells, load, source, tags
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = tasks.notebooks()  # the chapter pairs and the exercise masters
@@ -79,8 +79,8 @@ def test_no_committed_output_holds_matplotlibs_own_figure_text(path: Path) -> No
 def test_no_cell_is_skipped_by_nbval(path: Path) -> None:
     """A skipped cell is a skipped test; the Colab cell runs too (off Colab it does nothing)."""
     for cell in code_cells(load(path)):
-        assert "nbval-skip" not in tags(cell), "".join(cell["source"])[:200]
-        assert not "".join(cell["source"]).startswith("# NBVAL_SKIP")
+        assert "nbval-skip" not in tags(cell), source(cell)[:200]
+        assert not source(cell).startswith("# NBVAL_SKIP")
 
 
 def test_in_a_jupyter_kernel_with_the_inline_backend_too() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -22,6 +22,13 @@ def _torch_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def _dropout_rates(model: Any) -> list[float]:
+    """The rates of a Keras model's Dropout layers or of a torch model's nn.Dropout modules, in order."""
+    if isinstance(model, torch.nn.Module):
+        return [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    return [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
+
+
 @pytest.mark.parametrize(
     ("image_shape", "expected"), [((8, 8), 53_002), ((28, 28), 421_642), ((8, 12), 69_386)]
 )
@@ -38,11 +45,8 @@ def test_output_shapes_follow_the_layouts() -> None:
 
 
 def test_dropout_rate_reaches_both_models() -> None:
-    keras_rates = [
-        layer.rate for layer in models.keras_survey_cnn(dropout=0.25).layers if hasattr(layer, "rate")
-    ]
-    torch_rates = [m.p for m in models.torch_survey_cnn(dropout=0.25) if isinstance(m, torch.nn.Dropout)]
-    assert keras_rates == torch_rates == [0.25, 0.25]
+    keras_rates = _dropout_rates(models.keras_survey_cnn(dropout=0.25))
+    assert keras_rates == _dropout_rates(models.torch_survey_cnn(dropout=0.25)) == [0.25, 0.25]
 
 
 def test_float64_keras_twin() -> None:
@@ -59,7 +63,10 @@ def test_trained_like_weights_convert_both_ways_with_dropout_layers_present(
     keras64 = models.keras_survey_cnn(image_shape, dtype="float64")
     keras64.set_weights([rng.normal(scale=0.2, size=w.shape) for w in keras64.get_weights()])
     torch64 = models.torch_survey_cnn(image_shape).double()
-    convert.keras_to_torch(keras64, torch64)
+    report = convert.keras_to_torch(keras64, torch64)
+    # The Dense after Flatten reads the map that two 2×2 poolings leave: H/4 × W/4, 64 channels.
+    height, width = image_shape
+    assert report.pairs[2].sizes == {"H": height // 4, "W": width // 4, "C": 64}
     x = rng.uniform(size=(5, *image_shape, 1))
     # Called directly: predict() would cast float64 inputs to Keras' floatx (float32) first.
     keras_logits = keras64(x).numpy()
@@ -67,22 +74,45 @@ def test_trained_like_weights_convert_both_ways_with_dropout_layers_present(
         torch_logits = torch64.eval()(torch.from_numpy(x.transpose(0, 3, 1, 2))).numpy()
     np.testing.assert_allclose(torch_logits, keras_logits, atol=1e-10)
     back = models.keras_survey_cnn(image_shape, dtype="float64")
-    convert.torch_to_keras(torch64, back)
-    for original, returned in zip(keras64.get_weights(), back.get_weights()):
+    assert convert.torch_to_keras(torch64, back).direction == "to Keras"
+    for original, returned in zip(keras64.get_weights(), back.get_weights(), strict=True):
         np.testing.assert_array_equal(original, returned)
 
 
-@pytest.mark.parametrize("builder", [models.keras_survey_cnn, models.torch_survey_cnn])
+_BUILDERS = pytest.mark.parametrize("builder", [models.keras_survey_cnn, models.torch_survey_cnn])
+
+
+@_BUILDERS
+def test_numpy_integer_image_sizes_and_numpy_float_dropout_are_accepted(builder: Any) -> None:
+    # Sizes read off an array's shape, and a rate read off an array, are NumPy scalars.
+    model = builder((np.int64(8), np.int32(12)), dropout=np.float32(0.25))
+    parameters = model.count_params() if builder is models.keras_survey_cnn else _torch_params(model)
+    assert parameters == 69_386  # the same model as with Python numbers
+    assert _dropout_rates(model) == [0.25, 0.25]
+
+
+@_BUILDERS
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "match"),
     [
-        ({"image_shape": (8, 6)}, "multiples of 4"),
-        ({"image_shape": (0, 8)}, "multiples of 4"),
-        ({"image_shape": (8, 8, 1)}, "multiples of 4"),
-        ({"dropout": 1.0}, r"dropout must lie in \[0, 1\)"),
-        ({"dropout": -0.1}, r"dropout must lie in \[0, 1\)"),
+        ({"image_shape": (8, 6)}, ValueError, r"^image_shape must be \(H, W\) with H and W positive multiples of 4"),
+        ({"image_shape": (0, 8)}, ValueError, r"positive multiples of 4 \(two 2×2 poolings\), got \(0, 8\)$"),
+        ({"dropout": 1.0}, ValueError, r"^dropout must lie in \[0, 1\), got 1\.0$"),
+        ({"dropout": -0.1}, ValueError, r"^dropout must lie in \[0, 1\), got -0\.1$"),
+        (
+            {"image_shape": (8, 8, 1)},
+            TypeError,
+            r"^image_shape must be a pair \(H, W\) of integers, got \(8, 8, 1\)$",
+        ),
+        ({"image_shape": "88"}, TypeError, r"^image_shape must be a pair \(H, W\) of integers, got '88'$"),
+        ({"image_shape": (8.0, 8)}, TypeError, r"^image_shape must be an integer, got float 8\.0$"),
+        ({"image_shape": (8, True)}, TypeError, r"^image_shape must be an integer, got bool True$"),
+        ({"dropout": "0.4"}, TypeError, r"^dropout must be a number, got str '0\.4'$"),
+        ({"dropout": None}, TypeError, r"^dropout must be a number, got NoneType None$"),
     ],
 )
-def test_bad_arguments_raise(builder: object, kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        builder(**kwargs)  # type: ignore[operator]
+def test_bad_arguments_raise(
+    builder: Any, kwargs: dict[str, object], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        builder(**kwargs)

@@ -1,4 +1,5 @@
-"""Tests for the package as a whole: lazy framework imports, the public names and their documentation."""
+"""Tests for the packages as a whole: lazy framework imports, the public names and their documentation;
+and twice_book, the book's tooling, which needs nothing but the standard library to import."""
 
 from __future__ import annotations
 
@@ -16,6 +17,30 @@ from pathlib import Path
 import pytest
 
 import twice
+import twice_book
+
+# Every module of the package. Importing any of them imports no framework, except training_torch, which is
+# PyTorch code through and through (and is not imported by ``import twice``).
+FRAMEWORK_FREE = {
+    "twice.checks",
+    "twice.convert",
+    "twice.convolution",
+    "twice.data",
+    "twice.data.batches",
+    "twice.data.digits",
+    "twice.data.download",
+    "twice.data.images",
+    "twice.dense",
+    "twice.determinism",
+    "twice.devices",
+    "twice.layouts",
+    "twice.models",
+    "twice.models.cnn",
+    "twice.plotting",
+}
+IMPORTS_PYTORCH = {"twice.training_torch"}
+# Names the package had before it was organised by concept; nothing may answer to them any more.
+GONE = ["twice._frameworks", "twice.references", "twice.download", "twice.exercises"]
 
 
 def _run_python(code: str) -> subprocess.CompletedProcess[str]:
@@ -37,22 +62,72 @@ def test_import_twice_imports_no_framework() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_every_module_is_listed_as_framework_free_or_not() -> None:
+    found = {info.name for info in pkgutil.walk_packages(twice.__path__, "twice.")}
+    assert found == FRAMEWORK_FREE | IMPORTS_PYTORCH
+
+
+def test_importing_the_framework_free_modules_imports_no_framework() -> None:
+    result = _run_python(
+        f"""
+        import importlib, sys
+        for name in {sorted(FRAMEWORK_FREE)!r}:
+            importlib.import_module(name)
+        leaked = [m for m in ("tensorflow", "torch", "keras") if m in sys.modules]
+        assert not leaked, leaked
+        """
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_framework_free_helpers_import_no_framework() -> None:
-    # Seeding without a framework, data, batches and the NumPy references must not pull a framework in.
+    # Seeding without a framework, data, batches, layouts, checks and the NumPy references must not pull a
+    # framework in when they are called, either.
     result = _run_python(
         """
         import sys
+        import numpy as np
         import twice
-        from twice import references
+        from twice import checks, convolution, dense, layouts
         twice.seed_everything(0)
         twice.normalise_framework("tf")
+        checks.integer(3, "n", minimum=1)
         d = twice.load_digits()
         twice.fixed_batches(10, 4, 1)
+        next(twice.data.batch_stream(d.x_train, d.y_train, batch_size=4, max_shift=1, layout="NCHW"))
         twice.to_layout(d.x_train, "flat")
-        references.init_mlp((4, 3))
+        layouts.rearrange(np.zeros((2, 3, 4, 4)), "N C H W", "N (H W C)")
+        dense.init_mlp((4, 3))
+        dense.DENSE_RULE.to_torch(np.zeros((4, 3)), np.zeros(3))
+        convolution.conv2d(np.zeros((1, 1, 4, 4)), np.zeros((2, 1, 3, 3)))
         twice.on_colab()
         leaked = [m for m in ("tensorflow", "torch", "keras") if m in sys.modules]
         assert not leaked, leaked
+        """
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", GONE)
+def test_the_old_module_names_are_gone(name: str) -> None:
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(name)
+
+
+@pytest.mark.parametrize(
+    "module", ["twice_book", "twice_book.ipynb", "twice_book.exercises", "twice_book.sphinx"]
+)
+def test_twice_book_imports_nothing_outside_the_standard_library(module: str) -> None:
+    # Compared with what the interpreter loaded before (site, .pth files, the editable install's finder).
+    result = _run_python(
+        f"""
+        import sys
+        before = set(sys.modules)
+        import {module}
+        new = {{name.partition(".")[0] for name in set(sys.modules) - before}}
+        outside = sorted(new - set(sys.stdlib_module_names) - {{"twice_book"}})
+        assert not outside, outside
+        assert "numpy" not in sys.modules
         """
     )
     assert result.returncode == 0, result.stderr
@@ -77,10 +152,13 @@ def test_all_names_exist_and_are_unique() -> None:
     assert missing == []
 
 
-def test_star_import_gives_exactly_all() -> None:
+@pytest.mark.parametrize("package", ["twice", "twice.data", "twice.models"])
+def test_star_import_gives_exactly_all(package: str) -> None:
     namespace: dict[str, object] = {}
-    exec("from twice import *", namespace)  # noqa: S102 (a constant string)
-    assert set(namespace) - {"__builtins__"} == set(twice.__all__)
+    exec(f"from {package} import *", namespace)  # noqa: S102 (one of three constant strings)
+    exported = importlib.import_module(package).__all__
+    assert len(exported) == len(set(exported))
+    assert set(namespace) - {"__builtins__"} == set(exported)
 
 
 def _module_level_docstrings(module: object) -> dict[str, str]:
@@ -105,7 +183,7 @@ def _module_level_docstrings(module: object) -> dict[str, str]:
 
 
 def _submodules() -> list[types.ModuleType]:
-    return [importlib.import_module(f"twice.{info.name}") for info in pkgutil.iter_modules(twice.__path__)]
+    return [importlib.import_module(info.name) for info in pkgutil.walk_packages(twice.__path__, "twice.")]
 
 
 @pytest.mark.parametrize("name", twice.__all__)
@@ -137,15 +215,20 @@ def _assigns(stmt: ast.stmt, name: str) -> bool:
     return isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name
 
 
-def test_every_submodule_has_a_docstring() -> None:
-    modules = _submodules()
-    assert {m.__name__ for m in modules} >= {
-        "twice._frameworks",
-        "twice.data",
-        "twice.determinism",
-        "twice.devices",
-        "twice.plotting",
-        "twice.references",
+def test_every_module_has_a_docstring() -> None:
+    modules = (
+        _submodules()
+        + [twice_book]
+        + [
+            importlib.import_module(info.name)
+            for info in pkgutil.walk_packages(twice_book.__path__, "twice_book.")
+        ]
+    )
+    assert {m.__name__ for m in modules} == FRAMEWORK_FREE | IMPORTS_PYTORCH | {
+        "twice_book",
+        "twice_book.exercises",
+        "twice_book.ipynb",
+        "twice_book.sphinx",
     }
     for module in modules:
         assert module.__doc__ and module.__doc__.strip(), module.__name__
@@ -160,5 +243,6 @@ def test_version_matches_the_installed_distribution() -> None:
     assert twice.__version__ == importlib.metadata.version("twice")
 
 
-def test_typed_marker_ships_with_the_package() -> None:
-    assert (Path(twice.__file__).parent / "py.typed").is_file()
+@pytest.mark.parametrize("package", [twice, twice_book], ids=lambda p: p.__name__)
+def test_typed_marker_ships_with_the_package(package: types.ModuleType) -> None:
+    assert (Path(inspect.getfile(package)).parent / "py.typed").is_file()

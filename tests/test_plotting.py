@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import matplotlib
@@ -172,12 +172,28 @@ def test_empty_histories_raise() -> None:
     assert plt.get_fignums() == []
 
 
-@pytest.mark.parametrize("framework", ["tf", "TensorFlow", "jax", "numpy"])
+@pytest.mark.parametrize("framework", ["jax", "numpy", "tensor flow"])
 def test_unknown_framework_raises(framework: str) -> None:
     with pytest.raises(
-        ValueError, match=rf"unknown framework {framework!r}: expected one of tensorflow, pytorch, reference"
+        ValueError,
+        match=rf"unknown framework {framework!r}: expected one of tensorflow, pytorch, reference \(or an alias\)",
     ):
         plot_training_curves({framework: {"train": [1.0]}}, title="Bad")
+
+
+@pytest.mark.parametrize(("alias", "framework"), [("tf", "tensorflow"), ("TensorFlow", "tensorflow"), ("torch", "pytorch")])
+def test_framework_aliases_get_the_frameworks_colour_and_label(alias: str, framework: str) -> None:
+    ax = plot_training_curves({alias: {"train": [1.0, 0.5]}}, title="Alias")
+    (line,) = ax.get_lines()
+    assert line.get_color() == FRAMEWORK_COLORS[framework]
+    assert line.get_label() == f"{FRAMEWORK_LABELS[framework]} (train)"
+    plt.close(ax.figure)
+
+
+def test_a_framework_named_twice_raises() -> None:
+    with pytest.raises(ValueError, match=r"histories names 'tensorflow' twice"):
+        plot_training_curves({"tf": {"train": [1.0]}, "tensorflow": {"train": [1.0]}}, title="Twice")
+    assert plt.get_fignums() == []
 
 
 @pytest.mark.parametrize("split", ["val", "Train", "valid", "eval"])
@@ -309,13 +325,6 @@ def test_comparison_draws_on_a_given_axes_or_a_new_figure() -> None:
     )  # arrays and tuples are series too
     assert plt.get_fignums() == [ax.figure.number]
     ax.figure.canvas.draw()
-
-
-@pytest.mark.parametrize("framework", ["reference", "tf", "torch", "PyTorch", None])
-def test_comparison_rejects_frameworks_other_than_the_two(framework: object) -> None:
-    with pytest.raises(ValueError, match=rf"framework must be 'tensorflow' or 'pytorch', got {framework!r}$"):
-        plot_comparison(BASELINE, VARIANT, framework=framework, variant_label="v", title="t")  # type: ignore[arg-type]
-    assert plt.get_fignums() == []
 
 
 @pytest.mark.parametrize(("title", "variant_label"), [("", "v"), (None, "v"), ("t", ""), ("t", None)])
@@ -464,9 +473,21 @@ def test_image_grid_rejects_a_wrong_number_of_labels(count: int) -> None:
 
 @pytest.mark.parametrize("ncols", [0, -2])
 def test_image_grid_rejects_non_positive_ncols(ncols: int) -> None:
-    with pytest.raises(ValueError, match=rf"^ncols must be positive, got {ncols}$"):
+    with pytest.raises(ValueError, match=rf"^ncols must be a positive integer, got {ncols}$"):
         plot_image_grid(_stack(3), title="Bad", ncols=ncols)
     assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(("ncols", "shown"), [(2.0, "float 2.0"), (True, "bool True"), ("3", "str '3'")])
+def test_image_grid_rejects_ncols_that_are_not_integers(ncols: object, shown: str) -> None:
+    with pytest.raises(TypeError, match=f"^ncols must be an integer, got {re.escape(shown)}$"):
+        plot_image_grid(_stack(3), title="Bad", ncols=ncols)  # type: ignore[arg-type]
+    assert plt.get_fignums() == []
+
+
+def test_image_grid_accepts_numpy_integer_ncols() -> None:
+    fig = plot_image_grid(_stack(5), title="Grid", ncols=np.int64(2))  # type: ignore[arg-type]
+    assert len(fig.axes) == 6 and len(_image_axes(fig)) == 5  # three rows of two
 
 
 # --- plot_confusion_matrix ---------------------------------------------------------------------------------
@@ -563,10 +584,69 @@ def test_confusion_matrix_draws_on_a_given_axes() -> None:
     fig.canvas.draw()
 
 
-@pytest.mark.parametrize("framework", ["reference", "tf", None])
-def test_confusion_matrix_rejects_other_frameworks(framework: object) -> None:
-    with pytest.raises(ValueError, match=rf"framework must be 'tensorflow' or 'pytorch', got {framework!r}$"):
-        plot_confusion_matrix(Y_TRUE, Y_PRED, framework=framework, title="t", num_classes=3)  # type: ignore[arg-type]
+# --- the framework argument of plot_comparison and plot_confusion_matrix -------------------------------------
+
+
+def _comparison(framework: object) -> Any:
+    return plot_comparison(BASELINE, VARIANT, framework=framework, variant_label="v", title="t")  # type: ignore[arg-type]
+
+
+def _confusion_matrix(framework: object) -> Any:
+    return plot_confusion_matrix(Y_TRUE, Y_PRED, framework=framework, title="t", num_classes=3)  # type: ignore[arg-type]
+
+
+def _framework_colour(ax: Axes) -> str:
+    """The colour a plot gives its framework: the variant's curve, or the top of the matrix's colour map."""
+    images = ax.get_images()
+    if images:
+        return str(mcolors.to_hex(images[0].get_cmap()(1.0)))
+    return str(mcolors.to_hex(_lines_by_label(ax)["v (train)"].get_color()))
+
+
+FRAMEWORK_PLOTS = [
+    pytest.param(_comparison, id="comparison"),
+    pytest.param(_confusion_matrix, id="confusion_matrix"),
+]
+
+
+@pytest.mark.parametrize("plot", FRAMEWORK_PLOTS)
+@pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [
+        ("tf", "tensorflow"),
+        ("Keras", "tensorflow"),
+        ("torch", "pytorch"),
+        ("PyTorch", "pytorch"),
+        (" pt ", "pytorch"),
+    ],
+)
+def test_framework_aliases_get_their_frameworks_colour(
+    plot: Callable[[object], Any], alias: str, canonical: str
+) -> None:
+    assert _framework_colour(plot(alias)) == mcolors.to_hex(FRAMEWORK_COLORS[canonical])
+
+
+@pytest.mark.parametrize("plot", FRAMEWORK_PLOTS)
+@pytest.mark.parametrize("framework", ["reference", "jax", ""])
+def test_other_frameworks_raise_value_error_and_draw_nothing(
+    plot: Callable[[object], Any], framework: str
+) -> None:
+    # "reference" has a colour in training curves, but a comparison or a confusion matrix is one framework's.
+    expected = re.escape(
+        f"unknown framework {framework!r}: expected 'tensorflow' (or 'tf', 'keras') or 'pytorch'"
+    )
+    with pytest.raises(ValueError, match=f"^{expected}"):
+        plot(framework)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("plot", FRAMEWORK_PLOTS)
+@pytest.mark.parametrize(("framework", "type_name"), [(None, "NoneType"), (1, "int"), (["tf"], "list")])
+def test_a_framework_that_is_not_a_string_raises_type_error_and_draws_nothing(
+    plot: Callable[[object], Any], framework: object, type_name: str
+) -> None:
+    with pytest.raises(TypeError, match=rf"^framework must be a string .*, got {type_name}$"):
+        plot(framework)
     assert plt.get_fignums() == []
 
 
@@ -630,8 +710,20 @@ def test_confusion_matrix_rejects_empty_or_float_labels(
 
 
 def test_confusion_matrix_rejects_zero_classes() -> None:
-    with pytest.raises(ValueError, match=r"num_classes must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"^num_classes must be a positive integer, got 0$"):
         plot_confusion_matrix([0], [0], framework="pytorch", title="Bad", num_classes=0)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("num_classes", "shown"), [(3.0, "float 3.0"), (True, "bool True"), (None, "NoneType None")]
+)
+def test_confusion_matrix_rejects_a_number_of_classes_that_is_not_an_integer(
+    num_classes: object, shown: str
+) -> None:
+    with pytest.raises(TypeError, match=f"^num_classes must be an integer, got {re.escape(shown)}$"):
+        plot_confusion_matrix([0], [0], framework="pytorch", title="Bad", num_classes=num_classes)  # type: ignore[arg-type]
+    assert plt.get_fignums() == []
 
 
 def test_comparison_refuses_a_variant_named_baseline() -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
 from twice import load_digits
 from twice.data import batch_stream
@@ -100,19 +102,77 @@ def _loss_of(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
         return F.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y)).item()
 
 
+def _sgd_fit(
+    model: nn.Module, batches: Iterable[Any], *, steps_per_epoch: int, epochs: int, lr: float, **options: Any
+) -> dict[str, list[float]]:
+    """``fit`` with plain SGD at ``lr``, the optimizer of every test here that does not look at it."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    return fit(
+        model, iter(batches), steps_per_epoch=steps_per_epoch, epochs=epochs, optimizer=optimizer, **options
+    )
+
+
+@dataclass(frozen=True)
+class _Twins:
+    """``fit`` and the written-out loop, run on the same batches from the same initial weights."""
+
+    batches: Batches
+    model: nn.Module  # trained by fit
+    history: dict[str, list[float]]
+    twin: nn.Module  # trained by _reference_fit
+    reference: dict[str, Any]
+
+    def weighted_losses(self) -> list[float]:
+        """Each epoch's batch losses, averaged with the batch sizes as weights: what Keras reports."""
+        pairs = zip(self.reference["batch_losses"], self.reference["batch_sizes"])
+        return [float(np.dot(losses, sizes) / sum(sizes)) for losses, sizes in pairs]
+
+    def accuracies(self) -> list[float]:
+        return [c / sum(s) for c, s in zip(self.reference["correct"], self.reference["batch_sizes"])]
+
+
+def _fit_and_reference(
+    digits: Any,
+    *,
+    batch_size: int,
+    steps: int,
+    epochs: int,
+    lr: float,
+    dropout: float = 0.0,
+    validation: bool = False,
+    dropout_seed: int = 0,
+) -> _Twins:
+    """Train an MLP on the digits with ``fit``, and its twin with ``_reference_fit``.
+
+    Both see the same batches from the same initial weights; both loops start after ``torch.manual_seed(
+    dropout_seed)``, so that they draw the same dropout masks in the same order.
+    """
+    x, y, x_val, y_val = digits
+    batches = _batches(x, y, batch_size, steps * epochs)
+    model = _mlp(dropout=dropout)
+    twin = copy.deepcopy(model)
+    validation_data = (x_val, y_val) if validation else None
+    torch.manual_seed(dropout_seed)
+    history = _sgd_fit(
+        model, batches, steps_per_epoch=steps, epochs=epochs, lr=lr, validation_data=validation_data
+    )
+    torch.manual_seed(dropout_seed)
+    reference = _reference_fit(twin, batches, steps, epochs, lr=lr, validation_data=validation_data)
+    return _Twins(batches, model, history, twin, reference)
+
+
+def _assert_same_parameters(model: nn.Module, twin: nn.Module) -> None:
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=0, atol=1e-6)
+
+
 # --- history ------------------------------------------------------------------------------------------------
 
 
 def test_history_keys_and_lengths_with_validation(digits_flat: Any) -> None:
     x, y, x_val, y_val = digits_flat
-    model = _mlp()
-    history = fit(
-        model,
-        iter(_batches(x, y, 32, 7 * 4)),
-        steps_per_epoch=7,
-        epochs=4,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-        validation_data=(x_val, y_val),
+    history = _sgd_fit(
+        _mlp(), _batches(x, y, 32, 7 * 4), steps_per_epoch=7, epochs=4, lr=0.1, validation_data=(x_val, y_val)
     )
     assert list(history) == ["loss", "accuracy", "val_loss", "val_accuracy"]  # Keras' History.history keys
     assert all(len(values) == 4 for values in history.values())
@@ -122,14 +182,7 @@ def test_history_keys_and_lengths_with_validation(digits_flat: Any) -> None:
 
 def test_history_without_validation_has_only_loss_and_accuracy(digits_flat: Any) -> None:
     x, y, _, _ = digits_flat
-    model = _mlp()
-    history = fit(
-        model,
-        iter(_batches(x, y, 50, 4 * 3)),
-        steps_per_epoch=4,
-        epochs=3,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-    )
+    history = _sgd_fit(_mlp(), _batches(x, y, 50, 4 * 3), steps_per_epoch=4, epochs=3, lr=0.1)
     assert list(history) == ["loss", "accuracy"]
     assert len(history["loss"]) == len(history["accuracy"]) == 3
 
@@ -141,9 +194,7 @@ def test_loss_decreases_on_a_separable_problem() -> None:
     torch.manual_seed(0)
     model = nn.Linear(2, 2)
     stream = batch_stream(x[:, None, :], y, batch_size=16, layout="flat")
-    history = fit(
-        model, stream, steps_per_epoch=8, epochs=10, optimizer=torch.optim.SGD(model.parameters(), lr=0.5)
-    )
+    history = _sgd_fit(model, stream, steps_per_epoch=8, epochs=10, lr=0.5)
     assert all(later < earlier for earlier, later in zip(history["loss"], history["loss"][1:]))
     assert history["loss"][-1] < 0.5 * history["loss"][0]
     assert history["accuracy"][-1] > 0.95
@@ -152,77 +203,36 @@ def test_loss_decreases_on_a_separable_problem() -> None:
 
 
 def test_epoch_loss_is_the_batch_size_weighted_mean_of_the_batch_losses(digits_flat: Any) -> None:
-    x, y, _, _ = digits_flat
     # 200 examples in batches of 48: 48, 48, 48, 48, 8, so the weighting matters.
-    batches = _batches(x, y, 48, 5 * 3)
-    assert [len(b[1]) for b in batches[:5]] == [48, 48, 48, 48, 8]
-    model = _mlp()
-    twin = copy.deepcopy(model)  # the same initial weights
-    history = fit(
-        model,
-        iter(batches),
-        steps_per_epoch=5,
-        epochs=3,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.5),
-    )
-    ref = _reference_fit(twin, batches, 5, 3, lr=0.5)
-    weighted = [
-        np.dot(losses, sizes) / sum(sizes) for losses, sizes in zip(ref["batch_losses"], ref["batch_sizes"])
-    ]
-    np.testing.assert_allclose(history["loss"], weighted, rtol=1e-6)
-    np.testing.assert_allclose(history["accuracy"], [c / 200 for c in ref["correct"]], rtol=0, atol=1e-12)
+    run = _fit_and_reference(digits_flat, batch_size=48, steps=5, epochs=3, lr=0.5)
+    assert [len(b[1]) for b in run.batches[:5]] == [48, 48, 48, 48, 8]
+    np.testing.assert_allclose(run.history["loss"], run.weighted_losses(), rtol=1e-6)
+    np.testing.assert_allclose(run.history["accuracy"], run.accuracies(), rtol=0, atol=1e-12)
     # The plain mean of the batch losses is a different number here: the test can tell them apart.
-    unweighted = [np.mean(losses) for losses in ref["batch_losses"]]
-    assert np.abs(np.subtract(unweighted, weighted)).max() > 1e-3
-    # Both loops trained the same weights.
-    for p, q in zip(model.parameters(), twin.parameters()):
-        torch.testing.assert_close(p, q, rtol=0, atol=1e-6)
+    unweighted = [np.mean(losses) for losses in run.reference["batch_losses"]]
+    assert np.abs(np.subtract(unweighted, run.weighted_losses())).max() > 1e-3
+    _assert_same_parameters(run.model, run.twin)  # both loops trained the same weights
 
 
 def test_epoch_metrics_use_the_training_mode_outputs_with_dropout(digits_flat: Any) -> None:
     # Keras reports the loss computed during the epoch, dropout active, not a re-evaluation afterwards.
-    x, y, x_val, y_val = digits_flat
-    batches = _batches(x, y, 40, 5 * 2)
-    model = _mlp(dropout=0.5)
-    twin = copy.deepcopy(model)
-    torch.manual_seed(123)
-    history = fit(
-        model,
-        iter(batches),
-        steps_per_epoch=5,
-        epochs=2,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.5),
-        validation_data=(x_val, y_val),
+    run = _fit_and_reference(
+        digits_flat, batch_size=40, steps=5, epochs=2, lr=0.5, dropout=0.5, validation=True, dropout_seed=123
     )
-    torch.manual_seed(123)  # the same dropout masks, drawn in the same order
-    ref = _reference_fit(twin, batches, 5, 2, lr=0.5, validation_data=(x_val, y_val))
-    np.testing.assert_allclose(
-        history["loss"],
-        [np.dot(lo, s) / sum(s) for lo, s in zip(ref["batch_losses"], ref["batch_sizes"])],
-        rtol=1e-6,
-    )
-    np.testing.assert_allclose(history["accuracy"], [c / 200 for c in ref["correct"]], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(history["val_loss"], ref["val_loss"], rtol=1e-6)
+    np.testing.assert_allclose(run.history["loss"], run.weighted_losses(), rtol=1e-6)
+    np.testing.assert_allclose(run.history["accuracy"], run.accuracies(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(run.history["val_loss"], run.reference["val_loss"], rtol=1e-6)
+    _assert_same_parameters(run.model, run.twin)  # so the dropout masks were the same too
 
 
 def test_validation_metrics_are_evaluated_in_eval_mode_at_the_end_of_each_epoch(digits_flat: Any) -> None:
-    x, y, x_val, y_val = digits_flat
-    batches = _batches(x, y, 32, 7 * 3)
-    model = _mlp(dropout=0.5)
-    twin = copy.deepcopy(model)
-    torch.manual_seed(7)
-    history = fit(
-        model,
-        iter(batches),
-        steps_per_epoch=7,
-        epochs=3,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.3),
-        validation_data=(x_val, y_val),
+    _, _, x_val, y_val = digits_flat
+    run = _fit_and_reference(
+        digits_flat, batch_size=32, steps=7, epochs=3, lr=0.3, dropout=0.5, validation=True, dropout_seed=7
     )
-    torch.manual_seed(7)
-    ref = _reference_fit(twin, batches, 7, 3, lr=0.3, validation_data=(x_val, y_val))
-    np.testing.assert_allclose(history["val_loss"], ref["val_loss"], rtol=1e-6)
-    np.testing.assert_allclose(history["val_accuracy"], ref["val_accuracy"], rtol=0, atol=1e-7)
+    history, model = run.history, run.model
+    np.testing.assert_allclose(history["val_loss"], run.reference["val_loss"], rtol=1e-6)
+    np.testing.assert_allclose(history["val_accuracy"], run.reference["val_accuracy"], rtol=0, atol=1e-7)
     assert len(set(history["val_loss"])) == 3  # three different epochs, three different values
     # The last value is the trained model's loss with dropout off ...
     assert model.training is False
@@ -242,14 +252,8 @@ def test_scheduler_is_stepped_once_per_batch(digits_flat: Any) -> None:
     model = _mlp()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
-    fit(
-        model,
-        iter(_batches(x, y, 50, 4 * 3)),
-        steps_per_epoch=4,
-        epochs=3,
-        optimizer=optimizer,
-        scheduler=scheduler,
-    )
+    batches = iter(_batches(x, y, 50, 4 * 3))
+    fit(model, batches, steps_per_epoch=4, epochs=3, optimizer=optimizer, scheduler=scheduler)
     assert scheduler.last_epoch == 12  # 4 steps an epoch, 3 epochs
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**12)
 
@@ -271,24 +275,19 @@ def test_a_per_batch_schedule_changes_the_training_like_a_hand_loop(digits_flat:
         hand.zero_grad()
         F.cross_entropy(twin(torch.from_numpy(xb)), torch.from_numpy(yb)).backward()  # type: ignore[no-untyped-call]
         hand.step()
-    for p, q in zip(model.parameters(), twin.parameters()):
-        torch.testing.assert_close(p, q, rtol=0, atol=1e-6)
+    _assert_same_parameters(model, twin)
 
 
-def test_model_is_left_in_eval_mode(digits_flat: Any) -> None:
+@pytest.mark.parametrize("with_validation", [False, True])
+def test_model_is_left_in_eval_mode(digits_flat: Any, with_validation: bool) -> None:
     x, y, x_val, y_val = digits_flat
-    for validation_data in (None, (x_val, y_val)):
-        model = _mlp(dropout=0.2)
-        model.train()
-        fit(
-            model,
-            iter(_batches(x, y, 100, 2)),
-            steps_per_epoch=2,
-            epochs=1,
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-            validation_data=validation_data,
-        )
-        assert not any(m.training for m in model.modules())
+    model = _mlp(dropout=0.2)
+    model.train()
+    validation_data = (x_val, y_val) if with_validation else None
+    _sgd_fit(
+        model, _batches(x, y, 100, 2), steps_per_epoch=2, epochs=1, lr=0.1, validation_data=validation_data
+    )
+    assert not any(m.training for m in model.modules())
 
 
 def test_fit_accepts_a_device_and_tensor_batches(digits_flat: Any) -> None:
@@ -296,21 +295,14 @@ def test_fit_accepts_a_device_and_tensor_batches(digits_flat: Any) -> None:
     batches = _batches(x, y, 50, 4)
     model = _mlp()
     twin = copy.deepcopy(model)
-    as_tensors = iter([(torch.from_numpy(xb), torch.from_numpy(yb)) for xb, yb in batches])
-    a = fit(
-        model,
-        as_tensors,
-        steps_per_epoch=4,
-        epochs=1,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-        device="cpu",
-    )
-    b = fit(
+    as_tensors = [(torch.from_numpy(xb), torch.from_numpy(yb)) for xb, yb in batches]
+    a = _sgd_fit(model, as_tensors, steps_per_epoch=4, epochs=1, lr=0.1, device="cpu")
+    b = _sgd_fit(
         twin,
-        iter(batches),
+        batches,
         steps_per_epoch=4,
         epochs=1,
-        optimizer=torch.optim.SGD(twin.parameters(), lr=0.1),
+        lr=0.1,
         validation_data=(torch.from_numpy(x_val), torch.from_numpy(y_val)),
     )
     assert a["loss"] == b["loss"] and a["accuracy"] == b["accuracy"]
@@ -327,43 +319,42 @@ def test_fit_draws_exactly_steps_per_epoch_batches_an_epoch(digits_flat: Any) ->
             drawn += 1
             yield batch
 
-    model = _mlp()
-    fit(
-        model,
-        counting(_batches(x, y, 20, 100)),
-        steps_per_epoch=6,
-        epochs=3,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-    )
+    _sgd_fit(_mlp(), counting(_batches(x, y, 20, 100)), steps_per_epoch=6, epochs=3, lr=0.1)
     assert drawn == 18
 
 
 # --- early stopping -------------------------------------------------------------------------------------------
 
+_ONE = np.ones((1, 1), dtype=np.float32)
+
 
 def _one_parameter_run(
-    labels: list[int], patience: int, lr: float = 0.5
+    labels: list[int], patience: int | None, lr: float = 0.5
 ) -> tuple[dict[str, list[float]], nn.Module]:
     """A bias-only problem: each epoch is one step towards class ``labels[epoch]``; validation wants class 0.
 
     So the validation loss goes down in a class-0 epoch and up in a class-1 epoch, in a pattern we choose.
+    ``patience=None`` trains without early stopping.
     """
     model = nn.Linear(1, 2)
     with torch.no_grad():
         model.weight.zero_()
         model.bias.zero_()
-    one = np.ones((1, 1), dtype=np.float32)
-    batches = iter([(one, np.array([label])) for label in labels])
-    history = fit(
+    history = _sgd_fit(
         model,
-        batches,
+        [(_ONE, np.array([label])) for label in labels],
         steps_per_epoch=1,
         epochs=len(labels),
-        optimizer=torch.optim.SGD(model.parameters(), lr=lr),
-        validation_data=(one, np.array([0])),
+        lr=lr,
+        validation_data=(_ONE, np.array([0])),
         early_stopping_patience=patience,
     )
     return history, model
+
+
+def _validation_loss(model: nn.Module) -> float:
+    """The loss of the one-parameter problem's validation example, with the weights ``model`` has now."""
+    return _loss_of(model, _ONE, np.array([0]))
 
 
 def test_early_stopping_waits_patience_epochs_after_the_best_and_restores_it() -> None:
@@ -376,8 +367,7 @@ def test_early_stopping_waits_patience_epochs_after_the_best_and_restores_it() -
     assert len(val) == 7 < len(labels)  # best at epoch 4, then patience 3 epochs without improvement
     assert len(history["loss"]) == len(history["accuracy"]) == len(history["val_accuracy"]) == 7
     # The restored weights are those of the best epoch, not the last one.
-    one = np.ones((1, 1), dtype=np.float32)
-    restored = _loss_of(model, one, np.array([0]))
+    restored = _validation_loss(model)
     assert restored == pytest.approx(min(val), rel=1e-6) and restored == pytest.approx(val[3], rel=1e-6)
     assert restored < val[-1] - 1.0
     assert model.training is False
@@ -396,30 +386,16 @@ def test_early_stopping_counts_the_epochs_since_the_best(patience: int, length: 
 def test_early_stopping_that_never_triggers_keeps_the_best_weights() -> None:
     # Keras 3's EarlyStopping(restore_best_weights=True) restores the best weights at the end of training
     # even when it did not stop early; fit does the same.
-    labels = [0, 0, 0, 1]
-    history, model = _one_parameter_run(labels, patience=3)
+    history, model = _one_parameter_run([0, 0, 0, 1], patience=3)
     assert len(history["val_loss"]) == 4
     assert history["val_loss"][3] > history["val_loss"][2]
-    restored = _loss_of(model, np.ones((1, 1), dtype=np.float32), np.array([0]))
-    assert restored == pytest.approx(history["val_loss"][2], rel=1e-6)
+    assert _validation_loss(model) == pytest.approx(history["val_loss"][2], rel=1e-6)
 
 
 def test_without_early_stopping_the_last_weights_are_kept() -> None:
-    model = nn.Linear(1, 2)
-    with torch.no_grad():
-        model.weight.zero_()
-        model.bias.zero_()
-    one = np.ones((1, 1), dtype=np.float32)
-    history = fit(
-        model,
-        iter([(one, np.array([label])) for label in [0, 0, 1, 1]]),
-        steps_per_epoch=1,
-        epochs=4,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.5),
-        validation_data=(one, np.array([0])),
-    )
+    history, model = _one_parameter_run([0, 0, 1, 1], patience=None)
     assert len(history["val_loss"]) == 4 and min(history["val_loss"]) < history["val_loss"][-1]
-    assert _loss_of(model, one, np.array([0])) == pytest.approx(history["val_loss"][-1], rel=1e-6)
+    assert _validation_loss(model) == pytest.approx(history["val_loss"][-1], rel=1e-6)
 
 
 def test_early_stopping_on_digits_with_flipped_validation_labels(digits_flat: Any) -> None:
@@ -428,12 +404,12 @@ def test_early_stopping_on_digits_with_flipped_validation_labels(digits_flat: An
     x, y, x_val, y_val = digits_flat
     flipped = (y_val + 1) % 10
     model = _mlp(seed=1)
-    history = fit(
+    history = _sgd_fit(
         model,
         batch_stream(x.reshape(-1, 8, 8), y, batch_size=20, seed=0, layout="flat"),
         steps_per_epoch=10,
         epochs=20,
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.5),
+        lr=0.5,
         validation_data=(x_val, flipped),
         early_stopping_patience=2,
     )
@@ -480,7 +456,9 @@ def test_predict_logits_restores_the_flag_when_the_model_fails() -> None:
     assert model.training is True
 
 
-@pytest.mark.parametrize(("batch_size", "calls"), [(3, 4), (5, 2), (10, 1), (512, 1), (1, 10)])
+@pytest.mark.parametrize(
+    ("batch_size", "calls"), [(3, 4), (5, 2), (10, 1), (512, 1), (1, 10), (np.int64(3), 4)]
+)
 def test_predict_logits_in_batches(batch_size: int, calls: int) -> None:
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
@@ -503,13 +481,18 @@ def test_predict_logits_accepts_tensors_and_does_not_track_gradients() -> None:
     assert all(p.grad is None for p in model.parameters())
 
 
-@pytest.mark.parametrize("batch_size", [0, -1])
-def test_predict_logits_rejects_a_non_positive_batch_size(batch_size: int) -> None:
-    with pytest.raises(ValueError, match=rf"^batch_size must be a positive integer, got {batch_size}$"):
-        predict_logits(nn.Linear(2, 2), np.zeros((3, 2), dtype=np.float32), batch_size=batch_size)
-
-
 # --- errors ---------------------------------------------------------------------------------------------------------
+
+# Counts that are not positive integers, what each raises and the end of its message (after the name).
+_BAD_COUNTS = [
+    pytest.param(0, ValueError, "must be a positive integer, got 0", id="zero"),
+    pytest.param(-1, ValueError, "must be a positive integer, got -1", id="negative"),
+    pytest.param(True, TypeError, "must be an integer, got bool True", id="bool"),
+    pytest.param(1.0, TypeError, "must be an integer, got float 1.0", id="whole-float"),
+    pytest.param(1.5, TypeError, "must be an integer, got float 1.5", id="fraction"),
+    pytest.param("2", TypeError, "must be an integer, got str '2'", id="str"),
+    pytest.param(None, TypeError, "must be an integer, got NoneType None", id="None"),
+]
 
 
 def _fit_kwargs(model: nn.Module) -> dict[str, Any]:
@@ -523,14 +506,26 @@ def _fit_kwargs(model: nn.Module) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("name", ["steps_per_epoch", "epochs"])
-@pytest.mark.parametrize("bad", [0, -1, True, 1.0, "2", None])
-def test_fit_rejects_bad_counts(name: str, bad: object) -> None:
+_VALIDATION = (np.zeros((2, 64), dtype=np.float32), np.zeros(2, dtype=np.int64))
+
+
+# Every count argument of fit with every bad value; patience=None is allowed (it means no early stopping).
+_BAD_FIT_COUNTS = [
+    pytest.param(name, *bad.values, id=f"{name}-{bad.id}")
+    for name in ("steps_per_epoch", "epochs", "early_stopping_patience")
+    for bad in _BAD_COUNTS
+    if not (name == "early_stopping_patience" and bad.values[0] is None)
+]
+
+
+@pytest.mark.parametrize(("name", "bad", "error", "message"), _BAD_FIT_COUNTS)
+def test_fit_rejects_bad_counts_before_training(
+    name: str, bad: object, error: type[Exception], message: str
+) -> None:
     model = _mlp()
-    kwargs = _fit_kwargs(model)
-    kwargs[name] = bad
+    kwargs = {**_fit_kwargs(model), "validation_data": _VALIDATION, name: bad}
     before = copy.deepcopy(model.state_dict())
-    with pytest.raises(ValueError, match=rf"^{name} must be a positive integer, got {bad!r}$"):
+    with pytest.raises(error, match=rf"^{name} {re.escape(message)}$"):
         fit(model, **kwargs)
     for key, value in model.state_dict().items():
         assert torch.equal(value, before[key])  # nothing was trained
@@ -544,22 +539,30 @@ def test_fit_rejects_early_stopping_without_validation_data() -> None:
         fit(model, **_fit_kwargs(model), early_stopping_patience=2)
 
 
-@pytest.mark.parametrize("patience", [0, -3])
-def test_fit_rejects_a_non_positive_patience(patience: int) -> None:
-    model = _mlp()
-    validation = (np.zeros((2, 64), dtype=np.float32), np.zeros(2, dtype=np.int64))
-    with pytest.raises(
-        ValueError, match=rf"^early_stopping_patience must be a positive integer, got {patience}$"
-    ):
-        fit(model, **_fit_kwargs(model), validation_data=validation, early_stopping_patience=patience)
-
-
 def test_fit_stops_cleanly_when_the_batches_run_out() -> None:
     model = _mlp()
     kwargs = _fit_kwargs(model)
     kwargs["epochs"] = 11  # 10 batches for 11 steps
     with pytest.raises(StopIteration):
         fit(model, **kwargs)
+
+
+def test_fit_accepts_numpy_integer_counts() -> None:
+    model = _mlp()
+    counts = {"steps_per_epoch": np.int64(2), "epochs": np.int64(3), "early_stopping_patience": np.int32(5)}
+    history = fit(model, **{**_fit_kwargs(model), "validation_data": _VALIDATION, **counts})
+    assert len(history["loss"]) == 3
+
+
+@pytest.mark.parametrize(("bad", "error", "message"), _BAD_COUNTS)
+def test_predict_logits_rejects_a_bad_batch_size(bad: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=rf"^batch_size {re.escape(message)}$"):
+        predict_logits(nn.Linear(2, 2), np.zeros((3, 2), dtype=np.float32), batch_size=bad)  # type: ignore[arg-type]
+
+
+def test_predict_logits_rejects_empty_input() -> None:
+    with pytest.raises(ValueError, match=r"^x is empty: nothing to predict$"):
+        predict_logits(_mlp(), np.zeros((0, 64), dtype=np.float32))
 
 
 # --- the same numbers as Keras ----------------------------------------------------------------------------------
@@ -596,12 +599,12 @@ def test_fit_reports_what_keras_fit_reports(digits_flat: Any) -> None:
         validation_data=(x_val, y_val),
         verbose=0,
     ).history
-    torch_history = fit(
+    torch_history = _sgd_fit(
         torch_model,
         batch_stream(x, y, batch_size=32, seed=11, layout="flat"),
         steps_per_epoch=steps,
         epochs=3,
-        optimizer=torch.optim.SGD(torch_model.parameters(), lr=0.2),
+        lr=0.2,
         validation_data=(x_val, y_val),
     )
     assert set(keras_history) == set(torch_history)
@@ -617,30 +620,36 @@ def test_fit_reports_what_keras_fit_reports(digits_flat: Any) -> None:
     assert np.abs(np.subtract(unweighted, keras_history["loss"])).max() > 1e-4
 
 
-# --- regressions: bugs found by review, fixed -------------------------------------------------------------------
+class _PerStep(nn.Module):
+    """One prediction per time step: ``(N, T, features)`` in, ``(N, T, classes)`` out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = nn.Linear(3, 4)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(x)  # type: ignore[no-any-return]
 
 
-def test_fit_accepts_numpy_integer_counts() -> None:
-    model = _mlp()
-    history = fit(model, **{**_fit_kwargs(model), "steps_per_epoch": np.int64(2), "epochs": np.int64(1)})
-    assert len(history["loss"]) == 1
+def test_fit_counts_the_accuracy_over_every_time_step_and_the_loss_per_example() -> None:
+    # lr=0: the weights stay as they are, so the history must equal what the untrained model gives.
+    torch.manual_seed(0)
+    model = _PerStep()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 5, 3)).astype(np.float32)
+    y = rng.integers(0, 4, size=(6, 5))
+    batches = [(x[:4], y[:4]), (x[4:], y[4:])]
 
+    def per_step_loss(logits: Tensor, labels: Tensor) -> Tensor:
+        return F.cross_entropy(logits.flatten(0, 1), labels.flatten())
 
-@pytest.mark.parametrize("patience", [True, 1.5])
-def test_fit_rejects_a_bool_or_fractional_patience(patience: object) -> None:
-    model = _mlp()
-    with pytest.raises(ValueError, match=r"early_stopping_patience must be a positive integer"):
-        fit(
-            model,
-            **_fit_kwargs(model),
-            validation_data=(np.zeros((2, 64), dtype=np.float32), np.zeros(2, dtype=np.int64)),
-            early_stopping_patience=patience,  # type: ignore[arg-type]
-        )
-
-
-def test_predict_logits_rejects_empty_input_and_a_bool_batch_size() -> None:
-    model = _mlp()
-    with pytest.raises(ValueError, match=r"x is empty"):
-        predict_logits(model, np.zeros((0, 64), dtype=np.float32))
-    with pytest.raises(ValueError, match=r"batch_size must be a positive integer, got True"):
-        predict_logits(model, np.zeros((2, 64), dtype=np.float32), batch_size=True)
+    history = _sgd_fit(
+        model, iter(batches), steps_per_epoch=2, epochs=1, lr=0.0, loss_fn=per_step_loss, validation_data=(x, y)
+    )
+    with torch.no_grad():
+        logits = [model(torch.from_numpy(bx)) for bx, _ in batches]
+    losses = [float(per_step_loss(z, torch.from_numpy(by))) for z, (_, by) in zip(logits, batches)]
+    matches = np.concatenate([(z.argmax(dim=-1).numpy() == by).ravel() for z, (_, by) in zip(logits, batches)])
+    assert history["accuracy"] == [pytest.approx(matches.mean())]  # 30 predictions, not 6 examples
+    assert history["loss"] == [pytest.approx((4 * losses[0] + 2 * losses[1]) / 6)]  # weighted by examples
+    assert history["val_accuracy"] == [pytest.approx(matches.mean())]

@@ -83,6 +83,13 @@ def integer(value: object, name: str, *, minimum: int | None = None, maximum: in
     return number
 
 
+def _real(value: object, name: str) -> float:
+    """``value`` as a ``float``, checked to be a real number (Python's or NumPy's, not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {_received(value)}")
+    return float(value)
+
+
 def number(
     value: object,
     name: str,
@@ -106,9 +113,7 @@ def number(
         TypeError: if ``value`` is not a real number (a bool is not).
         ValueError: if it is NaN or lies outside the bounds; the message gives the interval.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {_received(value)}")
-    real = float(value)
+    real = _real(value, name)
     below = low is not None and (real < low if low_inclusive else real <= low)
     above = high is not None and (real > high if high_inclusive else real >= high)
     if math.isnan(real) or below or above:
@@ -131,8 +136,8 @@ def positive(value: object, name: str) -> float:
     Traceback (most recent call last):
     ValueError: learning_rate must be positive, got 0
     """
-    real = number(value, name)
-    if not real > 0:
+    real = _real(value, name)
+    if not real > 0:  # NaN too: "must lie in (-inf, inf)" would not say that 0 is refused as well
         raise ValueError(f"{name} must be positive, got {value!r}")
     return real
 
@@ -188,7 +193,10 @@ def array(value: object, name: str, *, ndim: int | None = None, shape: str = "")
         TypeError: if ``value`` does not convert to a numeric array (strings, ragged lists, objects).
         ValueError: if it has another number of dimensions.
     """
-    converted = np.asarray(value)
+    try:
+        converted = np.asarray(value)
+    except ValueError:  # a ragged list: NumPy's message names neither the argument nor the rule
+        raise TypeError(f"{name} must be a numeric array, got {_received(value)}") from None
     if not (np.issubdtype(converted.dtype, np.number) or converted.dtype == np.bool_):
         raise TypeError(f"{name} must be a numeric array, got {_received(value)}")
     if ndim is not None and converted.ndim != ndim:

@@ -160,8 +160,14 @@ def _history(tensor: Any) -> tuple[Any, Any] | None:
 def _flatten_order(flatten: Any, node: Any) -> tuple[int, int, int] | None:
     """``(H, W, C)`` when this call of ``flatten`` flattened a 3-D channels-last map, else ``None``."""
     shape = tuple(node.input_tensors[0].shape[1:])
-    if len(shape) != 3:
+    if len(shape) < 3:
         return None  # a (features,) or (steps, features) input reads in the same order in both frameworks
+    if len(shape) > 3:
+        # A (D, H, W, C) volume is (C, D, H, W) in torch: another order, and no rule here reorders it.
+        raise ValueError(
+            f"Keras layer {flatten.name!r} flattens a {len(shape)}-D map {shape}; only (H, W, C) feature maps "
+            "can be reordered to PyTorch's (C, H, W)"
+        )
     if flatten.data_format != "channels_last":
         # Flatten(data_format='channels_first') first moves the channels last, so its order depends on how
         # the map was laid out upstream; rather than guess, accept only the default.
@@ -373,6 +379,15 @@ def _to_numpy(torch: Any, tensor: Any) -> np.ndarray:
     return np.array(tensor.numpy(), copy=True)
 
 
+def _keras_weights(layer: Any) -> list[np.ndarray]:
+    """A Keras layer's weights as NumPy arrays; bfloat16 ones (an ml_dtypes type, no NumPy number) as float32.
+
+    float32 holds every bfloat16 value exactly, and ``copy_`` casts to the parameter's dtype anyway.
+    """
+    weights = [np.asarray(w) for w in layer.get_weights()]
+    return [w if np.issubdtype(w.dtype, np.number) else w.astype(np.float32) for w in weights]
+
+
 def _transfer(keras_model: Any, torch_model: Any, direction: Literal["to torch", "to Keras"]) -> Transfer:
     """Plan, convert every pair and check its shapes, and only then write: all or nothing."""
     import torch
@@ -380,7 +395,7 @@ def _transfer(keras_model: Any, torch_model: Any, direction: Literal["to torch",
     writes: list[tuple[_Step, list[np.ndarray]]] = []
     for step in _plan(keras_model, torch_model):
         if direction == "to torch":
-            kernel, *rest = step.layer.get_weights()
+            kernel, *rest = _keras_weights(step.layer)
             values = step.rule.to_torch(kernel, rest[0] if rest else None, **step.sizes)
             targets = [tuple(step.module.weight.shape), tuple(getattr(step.module.bias, "shape", ()))]
         else:

@@ -179,7 +179,9 @@ def rearrange(
     source_names = [n for axis in source_axes for n in axis]
     target_names = [n for axis in target_axes for n in axis]
     for extra in (n for n in target_names if n not in found):
-        found[extra] = checks.integer((sizes or {}).get(extra, 0), extra, minimum=1)
+        if extra not in (sizes or {}):
+            raise ValueError(f"{extra} is not in {source!r}: give its size, sizes={{{extra!r}: 1}}, to add it")
+        found[extra] = checks.integer((sizes or {})[extra], extra, minimum=1)
         if found[extra] != 1:
             raise ValueError(f"{extra} is not in {source!r}, so it can only be added with size 1")
     dropped = [n for n in source_names if n not in target_names]
@@ -262,8 +264,8 @@ class WeightRule:
         missing = [n for n in self.sizes if n not in sizes]
         unknown = [n for n in sizes if n not in self.sizes]
         if missing or unknown:
-            expected = ", ".join(f"{n}=..." for n in self.sizes) or "none"
-            raise TypeError(f"{self.keras_layer} weights take the sizes {expected}; got {sorted(sizes)}")
+            expected = f"the sizes {', '.join(f'{n}=...' for n in self.sizes)}" if self.sizes else "no sizes"
+            raise TypeError(f"{self.keras_layer} weights take {expected}; got {sorted(sizes)}")
         array = checks.array(weights, what)
         moved = rearrange(array, source, target, sizes=sizes, name=what).copy()
         outputs = next(length for length, axis in zip(moved.shape, parse(target)) if axis == ("out",))

@@ -43,6 +43,15 @@ def _checked_splits(name: str, splits: Mapping[str, Sequence[float]]) -> list[tu
     return checked
 
 
+def _framework_key(name: object) -> str:
+    try:
+        return checks.framework(name)
+    except ValueError:
+        raise ValueError(
+            f"unknown framework {name!r}: expected one of {', '.join(FRAMEWORK_COLORS)} (or an alias)"
+        ) from None
+
+
 def plot_training_curves(
     histories: Mapping[str, Mapping[str, Sequence[float]]],
     *,
@@ -81,11 +90,11 @@ def plot_training_curves(
         raise ValueError("histories is empty: nothing to plot")
     # Check everything before drawing, so that a bad call leaves no half-drawn figure behind.
     series: list[tuple[str, str, np.ndarray]] = []
-    for framework, splits in histories.items():
-        if framework not in FRAMEWORK_COLORS:
-            raise ValueError(
-                f"unknown framework {framework!r}: expected one of {', '.join(FRAMEWORK_COLORS)}"
-            )
+    for name, splits in histories.items():
+        # The framework's aliases ("tf", "torch", ...) as everywhere else, and "reference" for NumPy.
+        framework = name if name == "reference" else _framework_key(name)
+        if any(framework == seen for seen, _, _ in series):
+            raise ValueError(f"histories names {framework!r} twice (as {name!r} and another spelling)")
         series.extend((framework, split, y) for split, y in _checked_splits(framework, splits))
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))

@@ -78,6 +78,11 @@ def fit(
         validation_data: ``(x_val, y_val)``; needed for ``val_*`` metrics and for early stopping.
         early_stopping_patience: stop after this many epochs without a lower validation loss, and restore
             the weights of the best epoch.
+        loss_fn: ``loss_fn(logits, y)``, the batch's mean loss. The model's outputs may be ``(N, classes)``
+            with labels ``(N,)``, or one prediction per time step, ``(N, T, classes)`` with labels
+            ``(N, T)``; then give a loss that takes that shape (``F.cross_entropy`` wants the classes on
+            axis 1, so e.g. ``lambda z, y: F.cross_entropy(z.flatten(0, 1), y.flatten())``). The accuracy
+            is the share of correct predictions over all of them, as Keras counts it.
         device: where to train; by default the device of the model's parameters.
 
     Returns:
@@ -114,7 +119,7 @@ def fit(
     best_loss, best_state, waited = math.inf, None, 0
     for _ in range(epochs):
         model.train()
-        total_loss, correct, seen = 0.0, 0, 0
+        total_loss, seen, correct, predicted = 0.0, 0, 0, 0
         for _ in range(steps_per_epoch):
             x_np, y_np = next(batches)
             x, y = _to_tensor(x_np, device), _to_tensor(y_np, device)
@@ -125,11 +130,15 @@ def fit(
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
+            # As Keras: the epoch's loss is the mean of the batch losses weighted by the number of examples,
+            # the accuracy the mean over every prediction (one per example, or one per time step).
             total_loss += loss.item() * len(y)
-            correct += int((logits.argmax(dim=1) == y).sum())
             seen += len(y)
+            matches = logits.argmax(dim=-1) == y
+            correct += int(matches.sum())
+            predicted += matches.numel()
         history["loss"].append(total_loss / seen)
-        history["accuracy"].append(correct / seen)
+        history["accuracy"].append(correct / predicted)
         if validation_data is None:
             continue
         model.eval()
@@ -137,7 +146,7 @@ def fit(
             val_logits = model(x_val)
             val_loss = float(loss_fn(val_logits, y_val))
             history["val_loss"].append(val_loss)
-            history["val_accuracy"].append(float((val_logits.argmax(dim=1) == y_val).float().mean()))
+            history["val_accuracy"].append(float((val_logits.argmax(dim=-1) == y_val).float().mean()))
         if early_stopping_patience is not None:
             if val_loss < best_loss:
                 best_loss, best_state, waited = val_loss, copy.deepcopy(model.state_dict()), 0

@@ -3,24 +3,26 @@
 * :mod:`.digits`: the handwritten digits the chapters train on (:func:`load_digits`, :func:`load_mnist`).
 * :mod:`.images`: sample photos and the image operations of the convolution chapter.
 * :mod:`.batches`: batch orders and batch streams that both frameworks can share.
-* :mod:`.download`: one verified, cached download, the only network access in the book.
+* :mod:`.download`: one verified, cached download (:func:`twice.data.download.download`), the only network
+  access in the book.
 
 Shapes follow the glossary in :mod:`twice.layouts`.
 """
 
+# Not the function download itself: as a name of this package it would hide the module twice.data.download.
 from .batches import batch_stream, fixed_batches
 from .digits import Digits, load_digits, load_mnist
-from .download import MNIST_SHA256, MNIST_URL, DownloadError, default_cache_dir, download, sha256_of
+from .download import CACHE_ENV_VAR, MNIST_SHA256, MNIST_URL, DownloadError, default_cache_dir, sha256_of
 from .images import load_sample_images, shift_images, to_grayscale
 
 __all__ = [
+    "CACHE_ENV_VAR",
     "MNIST_SHA256",
     "MNIST_URL",
     "Digits",
     "DownloadError",
     "batch_stream",
     "default_cache_dir",
-    "download",
     "fixed_batches",
     "load_digits",
     "load_mnist",

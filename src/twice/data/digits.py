@@ -132,13 +132,13 @@ def load_mnist(
 
     An example with a two-image stand-in for MNIST, kept on this machine:
 
-    >>> import pathlib, tempfile
+    >>> import tempfile
     >>> from twice.data import sha256_of
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> images = np.zeros((2, 28, 28), dtype=np.uint8)
-    >>> np.savez(folder / "mnist.npz", x_train=images, y_train=[3, 5], x_test=images[:1], y_test=[7])
-    >>> copy = folder / "mnist.npz"
-    >>> load_mnist(folder / "cache", url=copy.as_uri(), sha256=sha256_of(copy))
+    >>> with tempfile.TemporaryDirectory() as name:
+    ...     copy = Path(name) / "mnist.npz"
+    ...     np.savez(copy, x_train=images, y_train=[3, 5], x_test=images[:1], y_test=[7])
+    ...     load_mnist(Path(name) / "cache", url=copy.as_uri(), sha256=sha256_of(copy))
     Digits(train=2, test=1, image_shape=(28, 28), seed=None, test_fraction=None)
 
     Raises:

@@ -75,10 +75,11 @@ def default_cache_dir() -> Path:
     Introduced in chapter 2.
 
     >>> import os
-    >>> os.environ["TWICE_CACHE_DIR"] = "/tmp/twice-cache"
-    >>> default_cache_dir()
-    PosixPath('/tmp/twice-cache')
-    >>> del os.environ["TWICE_CACHE_DIR"]
+    >>> before = dict(os.environ)
+    >>> os.environ["TWICE_CACHE_DIR"] = "~/drive/cache"
+    >>> default_cache_dir() == Path.home() / "drive" / "cache"
+    True
+    >>> os.environ.clear(); os.environ.update(before)      # as it was
     """
     override = os.environ.get(CACHE_ENV_VAR, "")
     if override:
@@ -91,10 +92,9 @@ def sha256_of(path: str | Path, *, chunk_size: int = _CHUNK_SIZE) -> str:
 
     Introduced in chapter 2.
 
-    >>> import pathlib, tempfile
-    >>> empty = pathlib.Path(tempfile.mkdtemp()) / "empty"
-    >>> _ = empty.write_bytes(b"")
-    >>> sha256_of(empty)
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as empty:
+    ...     sha256_of(empty.name)
     'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
     """
     digest = hashlib.sha256()
@@ -177,12 +177,12 @@ def download(
 
     Introduced in chapter 2.
 
-    >>> import pathlib, tempfile
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> original = folder / "numbers.txt"
-    >>> _ = original.write_text("1 2 3")
-    >>> cached = download(original.as_uri(), sha256_of(original), cache_dir=folder / "cache")
-    >>> cached.relative_to(folder), cached.read_text()
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as name:
+    ...     original = Path(name) / "numbers.txt"
+    ...     _ = original.write_text("1 2 3")
+    ...     cached = download(original.as_uri(), sha256_of(original), cache_dir=Path(name) / "cache")
+    ...     cached.relative_to(name), cached.read_text()
     (PosixPath('cache/numbers.txt'), '1 2 3')
 
     Raises:

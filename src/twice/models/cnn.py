@@ -15,10 +15,11 @@ def _check(image_shape: object, dropout: object) -> tuple[int, int, float]:
     """``(H, W, dropout)``, checked: H and W multiples of 4 (two 2×2 poolings), dropout in [0, 1)."""
     if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, Sequence) or len(image_shape) != 2:
         raise TypeError(f"image_shape must be a pair (H, W) of integers, got {image_shape!r}")
-    height, width = (checks.integer(s, "image_shape", minimum=4) for s in image_shape)
-    if height % 4 or width % 4:
+    height, width = (checks.integer(s, "image_shape") for s in image_shape)
+    if min(height, width) < 4 or height % 4 or width % 4:
         raise ValueError(
-            f"image_shape must be (H, W) with H and W multiples of 4 (two 2×2 poolings), got {image_shape}"
+            f"image_shape must be (H, W) with H and W positive multiples of 4 (two 2×2 poolings), "
+            f"got {tuple(image_shape)}"
         )
     rate = checks.number(dropout, "dropout", low=0.0, high=1.0, high_inclusive=False)
     return height, width, rate
