@@ -2,17 +2,18 @@
 
 Shapes in this package use one glossary (the docstrings of every module refer to it):
 
-======  ====================================================================================================
-name    meaning
-======  ====================================================================================================
-N       examples in a batch
-T       time steps of a sequence
-H, W    height and width of an image or feature map
-C       channels of an image or feature map
-kh, kw  height and width of a convolution kernel
-in      inputs of a layer: features of a ``Dense``/``nn.Linear``, input channels of a convolution
-out     outputs of a layer: units of a ``Dense``, output channels (filters) of a convolution
-======  ====================================================================================================
+=======  ===================================================================================================
+name     meaning
+=======  ===================================================================================================
+N        examples in a batch
+T        time steps of a sequence
+H, W     height and width of an image or feature map
+C        channels of an image or feature map
+kh, kw   height and width of a convolution kernel
+in       inputs of a layer: features of a ``Dense``/``nn.Linear``, input channels of a convolution
+out      outputs of a layer: units of a ``Dense``, output channels (filters) of a convolution
+classes  the logits of one prediction, one per class
+=======  ===================================================================================================
 
 A layout is a *pattern*: the axis names in order, separated by spaces, with parentheses around axes that are
 flattened into one. ``"N C H W"`` is PyTorch's image batch, ``"N H W C"`` Keras'; ``"(H W C) out"`` is the
