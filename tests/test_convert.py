@@ -746,7 +746,7 @@ def test_conv_pairs_with_equivalent_padding_are_accepted_and_agree(
     ("layer_factory", "input_shape", "kind"),
     [
         (lambda L: L.BatchNormalization(), (8, 8, 1), "BatchNormalization"),
-        (lambda L: L.LSTM(4), (5, 3), "LSTM"),
+        (lambda L: L.Conv1D(2, 3), (5, 3), "Conv1D"),
         (lambda L: L.Embedding(10, 4), (5,), "Embedding"),
         (lambda L: L.DepthwiseConv2D(3), (8, 8, 2), "DepthwiseConv2D"),
     ],
@@ -756,7 +756,10 @@ def test_keras_layers_with_weights_of_unsupported_kinds_are_refused(
 ) -> None:
     layer = layer_factory(keras.layers)
     keras_model = keras.Sequential([keras.Input(input_shape), layer])
-    match = rf"Keras layer {layer.name!r} \({kind}\) has weights, but only Dense and Conv2D"
+    match = (
+        rf"Keras layer {layer.name!r} \({kind}\) has weights, but only Dense, Conv2D, SimpleRNN, LSTM, GRU "
+        r"\(and Bidirectional recurrent layers\) can be converted"
+    )
     _assert_refused_both_ways(keras_model, torch.nn.Linear(2, 2), TypeError, match)
 
 
@@ -765,7 +768,7 @@ def test_a_lora_dense_is_refused(keras: Any, torch: Any) -> None:
     keras_model.layers[0].enable_lora(2)
     with pytest.raises(
         TypeError,
-        match=r"'adapted' \(Dense\) has 4 weights, expected kernel and bias: LoRA-enabled or quantised",
+        match=r"'adapted' \(Dense\) has 4 weights, expected 2: LoRA-enabled or quantised",
     ):
         keras_to_torch(keras_model, torch.nn.Linear(6, 4))
 
@@ -799,7 +802,7 @@ def _scaled_linear(torch: Any) -> Any:
             "BatchNorm1d",
         ),
         (lambda torch: torch.nn.Sequential(torch.nn.Embedding(10, 6)), "'0'", "Embedding"),
-        (lambda torch: torch.nn.Sequential(torch.nn.LSTM(6, 4)), "'0'", "LSTM"),
+        (lambda torch: torch.nn.Sequential(torch.nn.LSTMCell(6, 4)), "'0'", "LSTMCell"),
         (
             lambda torch: torch.nn.Sequential(torch.nn.BatchNorm1d(6, affine=False), torch.nn.Linear(6, 4)),
             "'0'",
@@ -812,7 +815,10 @@ def test_torch_modules_with_parameters_of_unsupported_kinds_are_refused(
     keras: Any, torch: Any, module_factory: Any, label: str, kind: str
 ) -> None:
     keras_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4)])
-    match = rf"torch module {label} \({kind}\) has parameters or buffers, but only nn.Linear and nn.Conv2d"
+    match = (
+        rf"torch module {label} \({kind}\) has parameters or buffers, but only nn.Linear, nn.Conv2d, nn.RNN, "
+        "nn.LSTM, nn.GRU can be converted"
+    )
     _assert_refused_both_ways(keras_model, module_factory(torch), TypeError, match)
 
 

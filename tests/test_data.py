@@ -26,6 +26,7 @@ MODULES = {
     "twice.data.digits": {"Digits", "load_digits", "load_mnist"},
     "twice.data.images": {"load_sample_images", "to_grayscale", "shift_images"},
     "twice.data.batches": {"fixed_batches", "batch_stream"},
+    "twice.data.sequences": {"adding_problem", "as_sequences", "random_lengths", "pad"},
     "twice.data.download": {
         "CACHE_ENV_VAR",
         "sha256_of",

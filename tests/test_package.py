@@ -30,6 +30,7 @@ FRAMEWORK_FREE = {
     "twice.data.digits",
     "twice.data.download",
     "twice.data.images",
+    "twice.data.sequences",
     "twice.dense",
     "twice.determinism",
     "twice.devices",
@@ -37,6 +38,7 @@ FRAMEWORK_FREE = {
     "twice.models",
     "twice.models.cnn",
     "twice.plotting",
+    "twice.recurrent",
 }
 IMPORTS_PYTORCH = {"twice.training_torch"}
 # Names the package had before it was organised by concept; nothing may answer to them any more.

@@ -15,6 +15,7 @@ imports neither TensorFlow nor PyTorch; the functions import them when called. I
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,9 +24,23 @@ import numpy as np
 from .convolution import CONV2D_RULE
 from .dense import DENSE_RULE, FLATTEN_DENSE_RULE
 from .layouts import WeightRule
+from .recurrent import GRU_RULE, LSTM_RULE, SIMPLE_RNN_RULE, RecurrentRule
 
-_KINDS = (("Dense", "Linear"), ("Conv2D", "Conv2d"))
+_KINDS = (
+    ("Dense", "Linear"), ("Conv2D", "Conv2d"), ("SimpleRNN", "RNN"), ("LSTM", "LSTM"), ("GRU", "GRU"),
+)  # fmt: skip
 """The pairs of layer kinds that can be converted: ``(Keras layer class, torch.nn module class)``."""
+
+_RECURRENT_RULES: dict[str, RecurrentRule] = {"SimpleRNN": SIMPLE_RNN_RULE, "LSTM": LSTM_RULE, "GRU": GRU_RULE}
+"""The recurrent kinds, by Keras class name. A Keras ``Bidirectional`` wrapper pairs with
+``bidirectional=True``, and each layer of a stacked torch module (``num_layers``) with one Keras layer."""
+
+Rule = WeightRule | RecurrentRule
+
+
+def _inner(keras: Any, layer: Any) -> Any:
+    """The layer a Keras ``Bidirectional`` wraps (its forward copy), or the layer itself."""
+    return layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,7 @@ class Copied:
 
     keras_layer: str
     torch_module: str
-    rule: WeightRule
+    rule: Rule
     sizes: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -95,18 +110,23 @@ def _keras_weighted_layers(keras: Any, model: Any) -> list[Any]:
                 "models are supported: list its layers in the outer model"
             )
         supported: tuple[type[Any], ...] = tuple(getattr(keras.layers, k) for k, _ in _KINDS)
-        if not isinstance(layer, supported):
-            names = " and ".join(k for k, _ in _KINDS)
+        if not isinstance(_inner(keras, layer), supported):
+            names = ", ".join(k for k, _ in _KINDS)
             raise TypeError(
-                f"Keras layer {layer.name!r} ({kind}) has weights, but only {names} can be converted"
+                f"Keras layer {layer.name!r} ({kind}) has weights, but only {names} (and Bidirectional "
+                "recurrent layers) can be converted"
             )
-        expected = 2 if layer.use_bias else 1
+        inner = _inner(keras, layer)
+        per_direction = (3 if inner.use_bias else 2) if type(inner).__name__ in _RECURRENT_RULES else None
+        if per_direction is None:
+            expected = 2 if layer.use_bias else 1
+        else:
+            expected = per_direction * (2 if inner is not layer else 1)
         if len(layer.weights) != expected:
             # LoRA adds two low-rank matrices and quantisation adds scales; neither has a plain torch twin.
             raise TypeError(
-                f"Keras layer {layer.name!r} ({kind}) has {len(layer.weights)} weights, expected kernel"
-                f"{' and bias' if layer.use_bias else ''}: LoRA-enabled or quantised layers cannot be "
-                "converted"
+                f"Keras layer {layer.name!r} ({kind}) has {len(layer.weights)} weights, expected {expected}: "
+                "LoRA-enabled or quantised layers cannot be converted"
             )
         if getattr(layer, "data_format", "channels_last") != "channels_last":
             raise ValueError(
@@ -117,11 +137,15 @@ def _keras_weighted_layers(keras: Any, model: Any) -> list[Any]:
     return layers
 
 
-def _torch_weighted_modules(nn: Any, model: Any) -> list[tuple[str, Any]]:
-    """``(name, module)`` for the modules of ``model`` with parameters or buffers, in ``modules()`` order."""
+def _torch_weighted_modules(nn: Any, model: Any) -> list[tuple[str, Any, int | None]]:
+    """``(name, module, layer)`` for the modules with parameters or buffers, in ``modules()`` order.
+
+    A stacked recurrent module (``num_layers > 1``) appears once per layer, ``layer`` counting from 0; every
+    other module once, with ``layer=None``.
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"torch_model must be a torch.nn.Module, got {type(model).__name__}")
-    modules = []
+    modules: list[tuple[str, Any, int | None]] = []
     for name, module in model.named_modules():
         # Direct state only: a container such as nn.Sequential holds its children's parameters, not its own.
         own_state = list(module.parameters(recurse=False)) + list(module.buffers(recurse=False))
@@ -129,12 +153,15 @@ def _torch_weighted_modules(nn: Any, model: Any) -> list[tuple[str, Any]]:
             continue
         label = name or "<root>"
         if not isinstance(module, tuple(getattr(nn, t) for _, t in _KINDS)):
-            names = " and ".join(f"nn.{t}" for _, t in _KINDS)
+            names = ", ".join(f"nn.{t}" for _, t in _KINDS)
             raise TypeError(
                 f"torch module {label!r} ({type(module).__name__}) has parameters or buffers, but only "
                 f"{names} can be converted"
             )
-        modules.append((label, module))
+        if isinstance(module, (nn.RNN, nn.LSTM, nn.GRU)):
+            modules.extend((label, module, index) for index in range(module.num_layers))
+        else:
+            modules.append((label, module, None))
     return modules
 
 
@@ -310,6 +337,45 @@ def _conv_mismatch(layer: Any, label: str, module: Any) -> str | None:
     return None
 
 
+def _recurrent_mismatch(keras: Any, layer: Any, label: str, module: Any, index: int) -> str | None:
+    """Why a Keras recurrent layer and one layer of a torch recurrent module differ, or ``None``."""
+    inner = _inner(keras, layer)
+    pair = f"Keras layer {layer.name!r} and torch module {label!r} (layer {index})"
+    bidirectional = inner is not layer
+    if bidirectional != module.bidirectional:
+        return (
+            f"{pair}: {'a' if bidirectional else 'no'} Keras Bidirectional wrapper, but "
+            f"bidirectional={module.bidirectional} in torch"
+        )
+    if bidirectional and layer.merge_mode != "concat":
+        return (
+            f"{pair}: Bidirectional(merge_mode={layer.merge_mode!r}), but torch concatenates the two directions "
+            "(merge_mode='concat')"
+        )
+    if not bidirectional and inner.go_backwards:
+        return f"{pair}: go_backwards=True reads the sequence backwards; a one-way torch layer reads it forwards"
+    if inner.units != module.hidden_size:
+        return f"{pair} differ in size: {inner.units} units in Keras, hidden_size={module.hidden_size} in torch"
+    if inner.use_bias != module.bias:
+        return f"{pair}: use_bias={inner.use_bias} in Keras, bias={module.bias} in torch"
+    activation = getattr(inner.activation, "__name__", str(inner.activation))
+    expected = getattr(module, "nonlinearity", "tanh")
+    if activation != expected:
+        return f"{pair}: activation {activation!r} in Keras, {expected!r} in torch"
+    recurrent_activation = getattr(inner, "recurrent_activation", None)
+    name = getattr(recurrent_activation, "__name__", "sigmoid")
+    if recurrent_activation is not None and name != "sigmoid":
+        return f"{pair}: recurrent_activation {name!r} in Keras; torch's gates always use 'sigmoid'"
+    if getattr(inner, "reset_after", True) is False:
+        return (
+            f"{pair}: GRU(reset_after=False) applies the reset gate before the recurrent product, (r * h) U; "
+            "torch's GRU computes r * (h U + b), Keras' reset_after=True (the default)"
+        )
+    if getattr(module, "proj_size", 0):
+        return f"{pair}: the torch LSTM projects its output (proj_size={module.proj_size}); Keras' LSTM does not"
+    return None
+
+
 @dataclass(frozen=True)
 class _Step:
     """One pair of layers, checked to fit, with the rule (and sizes) that moves its weights."""
@@ -317,8 +383,9 @@ class _Step:
     layer: Any
     label: str
     module: Any
-    rule: WeightRule
+    rule: Rule
     sizes: dict[str, int]
+    index: int | None = None  # the layer of a stacked torch recurrent module
 
 
 def _plan(keras_model: Any, torch_model: Any) -> list[_Step]:
@@ -330,22 +397,31 @@ def _plan(keras_model: Any, torch_model: Any) -> list[_Step]:
     modules = _torch_weighted_modules(nn, torch_model)
     if len(layers) != len(modules):
         keras_list = ", ".join(f"{layer.name}: {type(layer).__name__}" for layer in layers)
-        torch_list = ", ".join(f"{name}: {type(module).__name__}" for name, module in modules)
+        torch_list = ", ".join(
+            f"{name}: {type(module).__name__}" + ("" if index is None else f" layer {index}")
+            for name, module, index in modules
+        )
         raise ValueError(
             f"the Keras model has {len(layers)} layers with weights ({keras_list}) but the torch model has "
             f"{len(modules)} modules with parameters ({torch_list})"
         )
     has_flatten = any(isinstance(layer, keras.layers.Flatten) for layer in keras_model.layers)
     plan = []
-    for layer, (label, module) in zip(layers, modules):
+    for layer, (label, module, index) in zip(layers, modules):
         keras_kind, torch_kind = type(layer).__name__, type(module).__name__
-        kinds = [(k, t) for k, t in _KINDS if isinstance(layer, getattr(keras.layers, k))]
+        kinds = [(k, t) for k, t in _KINDS if isinstance(_inner(keras, layer), getattr(keras.layers, k))]
         if not isinstance(module, getattr(nn, kinds[0][1])):
             pairs = " and ".join(f"{k} with nn.{t}" for k, t in _KINDS)
             raise ValueError(  # noqa: TRY004 - the models are of the right type; their layers do not pair up
                 f"Keras layer {layer.name!r} ({keras_kind}) is paired with torch module {label!r} "
                 f"({torch_kind}): the weighted layers must come in the same order, {pairs}"
             )
+        if kinds[0][0] in _RECURRENT_RULES:
+            reason = _recurrent_mismatch(keras, layer, label, module, index or 0)
+            if reason is not None:
+                raise ValueError(reason)
+            plan.append(_Step(layer, label, module, _RECURRENT_RULES[kinds[0][0]], {}, index or 0))
+            continue
         if layer.use_bias != (module.bias is not None):
             raise ValueError(
                 f"Keras layer {layer.name!r} has use_bias={layer.use_bias} but torch module {label!r} has "
@@ -388,12 +464,66 @@ def _keras_weights(layer: Any) -> list[np.ndarray]:
     return [w if np.issubdtype(w.dtype, np.number) else w.astype(np.float32) for w in weights]
 
 
+def _directions(keras: Any, step: _Step) -> list[tuple[Any, str]]:
+    """``(Keras layer, torch parameter suffix)`` for each direction of a recurrent step."""
+    if isinstance(step.layer, keras.layers.Bidirectional):
+        return [(step.layer.forward_layer, ""), (step.layer.backward_layer, "_reverse")]
+    return [(step.layer, "")]
+
+
+def _torch_setter(torch: Any, pairs: list[tuple[Any, np.ndarray]]) -> Callable[[], None]:
+    """A function that copies each array into its torch parameter (``copy_`` casts dtype and device)."""
+
+    def write() -> None:
+        with torch.no_grad():
+            for parameter, array in pairs:
+                parameter.copy_(torch.from_numpy(array))
+
+    return write
+
+
+def _keras_setter(layer: Any, arrays: list[np.ndarray]) -> Callable[[], None]:
+    """A function that sets a Keras layer's weights."""
+    return lambda: layer.set_weights(arrays)
+
+
+def _recurrent_writes(
+    keras: Any, torch: Any, step: _Step, direction: str
+) -> list[tuple[str, str, Callable[[], None]]]:
+    """Convert each direction of one recurrent step: ``(Keras name, torch name, write)``, checked, unwritten."""
+    assert isinstance(step.rule, RecurrentRule)
+    writes: list[tuple[str, str, Callable[[], None]]] = []
+    for layer, suffix in _directions(keras, step):
+        names = [f"{kind}_l{step.index}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        parameters = [getattr(step.module, name, None) for name in names]
+        keras_name = step.layer.name if layer is step.layer else f"{step.layer.name}/{layer.name}"
+        torch_name = f"{step.label} layer {step.index}{' reverse' if suffix else ''}"
+        if direction == "to torch":
+            converted = step.rule.to_torch(*_keras_weights(layer))
+            pairs = [(p, a) for p, a in zip(parameters, converted) if p is not None and a is not None]
+            for parameter, array in pairs:
+                _check_shape(step, array, tuple(parameter.shape), direction)
+            writes.append((keras_name, torch_name, _torch_setter(torch, pairs)))
+        else:
+            values = [None if p is None else _to_numpy(torch, p) for p in parameters]
+            arrays = [a for a in step.rule.to_keras(*values) if a is not None]
+            for array, weight in zip(arrays, layer.weights):
+                _check_shape(step, array, tuple(weight.shape), direction)
+            writes.append((keras_name, torch_name, _keras_setter(layer, arrays)))
+    return writes
+
+
 def _transfer(keras_model: Any, torch_model: Any, direction: Literal["to torch", "to Keras"]) -> Transfer:
     """Plan, convert every pair and check its shapes, and only then write: all or nothing."""
+    import keras
     import torch
 
-    writes: list[tuple[_Step, list[np.ndarray]]] = []
+    writes: list[tuple[_Step, str, str, Callable[[], None]]] = []
     for step in _plan(keras_model, torch_model):
+        if isinstance(step.rule, RecurrentRule):
+            for keras_name, torch_name, write in _recurrent_writes(keras, torch, step, direction):
+                writes.append((step, keras_name, torch_name, write))
+            continue
         if direction == "to torch":
             kernel, *rest = _keras_weights(step.layer)
             values = step.rule.to_torch(kernel, rest[0] if rest else None, **step.sizes)
@@ -405,17 +535,18 @@ def _transfer(keras_model: Any, torch_model: Any, direction: Literal["to torch",
         arrays = [value for value in values if value is not None]
         for array, target in zip(arrays, targets):
             _check_shape(step, array, target, direction)
-        writes.append((step, arrays))
-    for step, arrays in writes:
-        if direction == "to Keras":
-            step.layer.set_weights(arrays)
-            continue
-        with torch.no_grad():
-            parameters = [step.module.weight] + ([step.module.bias] if len(arrays) > 1 else [])
-            for parameter, value in zip(parameters, arrays):
-                parameter.copy_(torch.from_numpy(value))  # copy_ casts to the parameter's dtype and device
-    pairs = tuple(Copied(s.layer.name, s.label, s.rule, s.sizes) for s, _ in writes)
+        writes.append((step, step.layer.name, step.label, _dense_or_conv_write(torch, step, arrays, direction)))
+    for *_, write in writes:
+        write()
+    pairs = tuple(Copied(keras_name, torch_name, s.rule, s.sizes) for s, keras_name, torch_name, _ in writes)
     return Transfer(direction, pairs)
+
+
+def _dense_or_conv_write(torch: Any, step: _Step, arrays: list[np.ndarray], direction: str) -> Callable[[], None]:
+    if direction == "to Keras":
+        return _keras_setter(step.layer, arrays)
+    parameters = [step.module.weight] + ([step.module.bias] if len(arrays) > 1 else [])
+    return _torch_setter(torch, list(zip(parameters, arrays)))
 
 
 def keras_to_torch(keras_model: Any, torch_model: Any) -> Transfer:
