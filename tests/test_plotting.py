@@ -753,3 +753,63 @@ def test_image_grid_keeps_the_aspect_ratio_of_wide_images() -> None:
     square_width, square_height = square.get_size_inches()
     assert wide_width == square_width == 4.0
     assert wide_height < square_height - 1.0
+
+
+# --- plot_models ---------------------------------------------------------------------------------------------
+
+
+def test_plot_models_draws_each_model_in_the_frameworks_colour_and_the_baseline_in_grey() -> None:
+    from twice.plotting import BASELINE_COLOR, MODEL_STYLES, plot_models
+
+    ax = plot_models(
+        {"RNN": [0.17, 0.16, 0.17], "LSTM": [0.1, 0.01, 0.001]},
+        framework="pytorch",
+        x=[250, 500, 750],
+        baseline=1 / 6,
+        baseline_label="always 1",
+        title="Models",
+    )
+    rnn, lstm, baseline = ax.get_lines()
+    assert [line.get_label() for line in (rnn, lstm, baseline)] == ["RNN", "LSTM", "always 1"]
+    assert rnn.get_color() == lstm.get_color() == FRAMEWORK_COLORS["pytorch"]
+    assert [rnn.get_linestyle(), lstm.get_linestyle()] == [MODEL_STYLES[0], MODEL_STYLES[1]]
+    assert baseline.get_color() == BASELINE_COLOR
+    np.testing.assert_array_equal(baseline.get_ydata(), [1 / 6, 1 / 6])
+    np.testing.assert_array_equal(lstm.get_xdata(), [250, 500, 750])
+    assert ax.get_title() == "Models" and ax.get_xlabel() == "Training step"
+    assert ax.get_legend() is not None
+    plt.close(ax.figure)
+
+
+def test_plot_models_counts_from_one_without_x_and_labels_a_log_axis() -> None:
+    from twice.plotting import plot_models
+
+    ax = plot_models({"GRU": [0.1, 0.01]}, framework="tf", title="Log", log_scale=True)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2])
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "Validation loss (log scale)"
+    assert len(ax.get_lines()) == 1  # no baseline asked for
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    ("curves", "options", "error", "match"),
+    [
+        ({}, {}, ValueError, r"curves must hold 1 to 4 models, got 0"),
+        ({str(k): [1.0] for k in range(5)}, {}, ValueError, r"curves must hold 1 to 4 models, got 5"),
+        ({"a": []}, {}, ValueError, r"a: expected a non-empty 1-D series"),
+        ({"a": [1.0, 2.0], "b": [1.0]}, {}, ValueError, r"every series must have the same length"),
+        ({"a": [1.0, 2.0]}, {"x": [1, 2, 3]}, ValueError, r"x must have 2 values"),
+        ({"a": [1.0]}, {"framework": "jax"}, ValueError, r"unknown framework 'jax'"),
+        ({"a": [1.0]}, {"title": ""}, ValueError, r"every figure in the book needs a title"),
+        ({"a": [1.0]}, {"baseline": "1/6"}, TypeError, r"baseline must be a number"),
+    ],
+)
+def test_plot_models_refuses_bad_input_before_drawing(
+    curves: dict[str, list[float]], options: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    from twice.plotting import plot_models
+
+    arguments: dict[str, Any] = {"framework": "tensorflow", "title": "Bad", **options}
+    with pytest.raises(error, match=match):
+        plot_models(curves, **arguments)
+    assert plt.get_fignums() == []

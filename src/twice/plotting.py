@@ -191,6 +191,81 @@ def plot_comparison(
     return ax
 
 
+MODEL_STYLES = ("-", "--", ":", "-.")
+"""Line styles that tell the models of one framework apart in :func:`plot_models`, in order."""
+
+
+def plot_models(
+    curves: Mapping[str, Sequence[float]],
+    *,
+    framework: str,
+    title: str,
+    x: Sequence[float] | None = None,
+    baseline: float | None = None,
+    baseline_label: str = "baseline",
+    xlabel: str = "Training step",
+    ylabel: str = "Validation loss",
+    log_scale: bool = False,
+    ax: Any = None,
+) -> Any:
+    """Several models of one framework on one set of axes, against a constant baseline.
+
+    Every model takes the framework's colour, told apart by line style and marker; the baseline is a grey
+    horizontal line. Introduced in chapter 3, where a simple RNN stays at the 1/6 baseline of the adding
+    problem while an LSTM and a GRU learn it.
+
+    >>> ax = plot_models({"RNN": [0.17, 0.16], "GRU": [0.02, 0.001]}, framework="tf", x=[100, 200],
+    ...                  baseline=1 / 6, title="Adding problem", log_scale=True)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['RNN', 'GRU', 'baseline']
+
+    Args:
+        curves: ``{model label: values}``, at most four models, each series non-empty and 1-D.
+        x: the x value of every point (e.g. the training step); ``1, 2, ...`` when ``None``.
+        baseline, baseline_label: the value of a constant baseline, drawn across, and its legend label.
+
+    Raises:
+        ValueError: for no curves or more than four, an empty or ragged series, ``x`` of another length, an
+            unknown framework or a missing title.
+    """
+    import matplotlib.pyplot as plt
+
+    framework = checks.framework(framework)
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    if not curves or len(curves) > len(MODEL_STYLES):
+        raise ValueError(f"curves must hold 1 to {len(MODEL_STYLES)} models, got {len(curves)}")
+    series = []
+    for label, values in curves.items():
+        y = np.asarray(values, dtype=float)
+        if y.ndim != 1 or y.size == 0:
+            raise ValueError(f"{label}: expected a non-empty 1-D series, got shape {y.shape}")
+        series.append((label, y))
+    length = series[0][1].size
+    if any(y.size != length for _, y in series):
+        raise ValueError(f"every series must have the same length, got {[y.size for _, y in series]}")
+    steps = np.arange(1, length + 1) if x is None else np.asarray(x, dtype=float)
+    if steps.shape != (length,):
+        raise ValueError(f"x must have {length} values, one per point, got shape {steps.shape}")
+    if baseline is not None:
+        baseline = checks.number(baseline, "baseline")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    color = FRAMEWORK_COLORS[framework]
+    for (label, y), style, marker in zip(series, MODEL_STYLES, "osD^"):
+        ax.plot(steps, y, color=color, linestyle=style, marker=marker, linewidth=2, label=label)
+    if baseline is not None:
+        ax.axhline(baseline, color=BASELINE_COLOR, linestyle="--", linewidth=1.5, label=baseline_label)
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"{ylabel} (log scale)" if log_scale else ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
 def plot_image_grid(
     images: np.ndarray,
     *,
