@@ -37,8 +37,10 @@ FRAMEWORK_FREE = {
     "twice.layouts",
     "twice.models",
     "twice.models.cnn",
+    "twice.models.rnn",
     "twice.plotting",
     "twice.recurrent",
+    "twice.timing",
 }
 IMPORTS_PYTORCH = {"twice.training_torch"}
 # Names the package had before it was organised by concept; nothing may answer to them any more.

@@ -17,7 +17,9 @@ from twice.recurrent import (
     LSTM_RULE,
     SIMPLE_RNN_RULE,
     RecurrentRule,
+    forget_gate_product,
     gru,
+    keras_initialise,
     lstm,
     sigmoid,
     simple_rnn,
@@ -457,3 +459,67 @@ def test_a_relu_simple_rnn_pairs_with_a_relu_rnn(keras: Any, torch: Any) -> None
     np.testing.assert_allclose(
         torch_model(torch.from_numpy(x))[0].detach().numpy(), np.asarray(keras_model(x)), atol=1e-10
     )
+
+
+# --- helpers for the chapter: the forget-gate product, Keras' initialisation in torch -------------------------
+
+
+def test_the_forget_gate_product_is_the_product_of_the_lstms_own_forget_gates() -> None:
+    rng = np.random.default_rng(20)
+    x = rng.normal(size=(3, 7, 2))
+    kernel, recurrent_kernel, bias = _keras_weights(rng, "LSTM", 2, 4)
+    product = forget_gate_product(x, kernel, recurrent_kernel, bias)
+    # The same from the outputs of the reference, step by step: f_t from h_{t-1}.
+    outputs, _ = lstm(x, kernel, recurrent_kernel, bias)
+    h_previous = np.concatenate([np.zeros((3, 1, 4)), outputs[:, :-1]], axis=1)
+    z = x @ kernel + h_previous @ recurrent_kernel + bias
+    np.testing.assert_allclose(product, sigmoid(z[..., 4:8]).prod(axis=1), rtol=1e-12)
+    assert product.shape == (3, 4) and np.all((product > 0) & (product < 1))
+
+
+def test_the_forget_gate_bias_keeps_more_of_the_memory() -> None:
+    x, kernel, recurrent_kernel = np.zeros((1, 40, 1)), np.zeros((1, 4)), np.zeros((1, 4))
+    with_bias = forget_gate_product(x, kernel, recurrent_kernel, np.array([0.0, 1.0, 0.0, 0.0]))
+    without = forget_gate_product(x, kernel, recurrent_kernel, np.zeros(4))
+    np.testing.assert_allclose(with_bias, sigmoid(np.array(1.0)) ** 40)
+    np.testing.assert_allclose(without, 0.5**40)
+
+
+def test_the_forget_gate_product_needs_a_time_step() -> None:
+    with pytest.raises(ValueError, match=r"at least one time step"):
+        forget_gate_product(np.zeros((1, 0, 1)), np.zeros((1, 4)), np.zeros((1, 4)))
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_keras_initialise_gives_a_torch_layer_the_keras_distributions(torch: Any, kind: str) -> None:
+    torch.manual_seed(0)
+    module = keras_initialise(getattr(torch.nn, kind)(6, 8, num_layers=2, bidirectional=True))
+    blocks = {"RNN": 1, "LSTM": 4, "GRU": 3}[kind]
+    for name, parameter in module.named_parameters():
+        value = parameter.detach().numpy()
+        if name.startswith("weight_hh"):
+            # Orthogonal, as Keras' recurrent kernel: (gates·out, out) with orthonormal columns.
+            np.testing.assert_allclose(value.T @ value, np.eye(8), atol=1e-5)
+        elif name.startswith("weight_ih"):
+            limit = np.sqrt(6.0 / (value.shape[0] + value.shape[1]))  # glorot_uniform of (in, gates·out)
+            assert np.abs(value).max() <= limit and np.abs(value).max() > 0.8 * limit
+        elif kind == "LSTM" and name.startswith("bias_ih"):
+            np.testing.assert_array_equal(value, np.repeat([0.0, 1.0, 0.0, 0.0], 8))
+        else:
+            np.testing.assert_array_equal(value, np.zeros(blocks * 8))
+
+
+def test_keras_initialise_matches_what_keras_builds(keras: Any, torch: Any) -> None:
+    layer = keras.layers.LSTM(5)
+    layer.build((None, 3, 2))
+    kernel, recurrent_kernel, bias = layer.get_weights()
+    module = keras_initialise(torch.nn.LSTM(2, 5))
+    _, _, keras_bias_ih, _ = LSTM_RULE.to_torch(kernel, recurrent_kernel, bias)
+    np.testing.assert_array_equal(module.bias_ih_l0.detach().numpy(), keras_bias_ih)
+    assert np.abs(module.weight_ih_l0.detach().numpy()).max() <= np.sqrt(6 / (2 + 20))
+    assert np.abs(kernel).max() <= np.sqrt(6 / (2 + 20))
+
+
+def test_keras_initialise_refuses_other_modules(torch: Any) -> None:
+    with pytest.raises(TypeError, match=r"must be a torch.nn.RNN, LSTM or GRU, got Linear"):
+        keras_initialise(torch.nn.Linear(2, 2))

@@ -5,12 +5,12 @@ data and the training-curve plot). The rest is organised by what a module is abo
 
 * one module per layer family, each with the NumPy reference of its formulas and its
   :class:`~twice.layouts.WeightRule` for moving weights between Keras and PyTorch:
-  :mod:`twice.dense` (chapter 1), :mod:`twice.convolution` (chapter 2);
+  :mod:`twice.dense` (chapter 1), :mod:`twice.convolution` (chapter 2), :mod:`twice.recurrent` (chapter 3);
 * :mod:`twice.layouts` (where each framework puts its axes, and the shapes glossary), :mod:`twice.convert`
   (whole models across frameworks), :mod:`twice.checks` (argument checks);
 * :mod:`twice.data` and :mod:`twice.models` (packages: data sets and batches; the book's models, each as
   a Keras and a PyTorch twin), :mod:`twice.training_torch` (a PyTorch loop with Keras' ``fit`` semantics);
-* :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.plotting`.
+* :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.plotting`, :mod:`twice.timing`.
 
 Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is imported only inside the
 functions that take a ``framework`` argument or build a framework's model, when they are called
@@ -20,7 +20,20 @@ The instructors' and the build's tooling (otter-grader, the Sphinx extension) is
 ``twice_book``, so that nothing here depends on it.
 """
 
-from . import checks, convert, convolution, data, dense, determinism, devices, layouts, models, plotting
+from . import (
+    checks,
+    convert,
+    convolution,
+    data,
+    dense,
+    determinism,
+    devices,
+    layouts,
+    models,
+    plotting,
+    recurrent,
+    timing,
+)
 from .checks import normalise_framework
 from .data import Digits, DownloadError, fixed_batches, load_digits, load_mnist, load_sample_images
 from .determinism import seed_everything
@@ -57,7 +70,9 @@ __all__ = [
     "on_colab",
     "plot_training_curves",
     "plotting",
+    "recurrent",
     "seed_everything",
     "select_device",
+    "timing",
     "to_layout",
 ]

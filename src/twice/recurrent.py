@@ -29,8 +29,9 @@ PyTorch. A port that transposes without reordering a GRU's gates runs, and is wr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -325,22 +326,96 @@ def lstm(
     >>> c.round(4), h.round(4)                           # c = tanh(1) twice, h = tanh(c)
     (array([[1.5232]]), array([[0.9093]]))
     """
+    outputs = []
+    for h, c, _ in _lstm_steps(x, kernel, recurrent_kernel, bias, initial_state, mask):
+        outputs.append(h)
+    return np.stack(outputs, axis=1), (h, c)
+
+
+def _lstm_steps(
+    x: object,
+    kernel: object,
+    recurrent_kernel: object,
+    bias: object,
+    initial_state: tuple[np.ndarray, np.ndarray] | None,
+    mask: object,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(h_t, c_t, f_t)`` at every step of :func:`lstm` (``f_t`` is 1 where the mask holds the state)."""
     xs, w, u, b, b2 = _checked(LSTM_RULE, x, kernel, recurrent_kernel, bias)
     n, t, _ = xs.shape
+    if t == 0:
+        raise ValueError("x must have at least one time step")
     units = u.shape[0]
     h0, c0 = (None, None) if initial_state is None else initial_state
     h, c = _initial(h0, n, units, "initial h"), _initial(c0, n, units, "initial c")
     keep = _steps(mask, n, t)
-    outputs = np.empty((n, t, units))
     for step in range(t):
         z = xs[:, step] @ w + b + h @ u + b2
         i, f, g, o = (z[:, k * units : (k + 1) * units] for k in range(4))
-        new_c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        forget = sigmoid(f)
+        new_c = forget * c + sigmoid(i) * np.tanh(g)
         new_h = sigmoid(o) * np.tanh(new_c)
         c = np.where(keep[:, step, None], new_c, c)
         h = np.where(keep[:, step, None], new_h, h)
-        outputs[:, step] = h
-    return outputs, (h, c)
+        yield h, c, np.where(keep[:, step, None], forget, 1.0)
+
+
+def forget_gate_product(
+    x: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray | None = None
+) -> np.ndarray:
+    """``f_1 ⊙ f_2 ⊙ ... ⊙ f_T``, ``(N, out)``: how much of its first cell state an LSTM keeps along the cell.
+
+    Along the cell's direct path ``∂c_t / ∂c_{t-1} = f_t`` (Eq. ``eq-lstm-cell``), so this product is the
+    factor by which a memory written at the start survives ``T`` steps. Weights as in :func:`lstm`.
+    Introduced in chapter 3.
+
+    >>> kernel, recurrent = np.zeros((1, 4)), np.zeros((1, 4))
+    >>> bias = np.array([0.0, 1.0, 0.0, 0.0])                  # forget-gate bias 1: f = σ(1) at every step
+    >>> product = forget_gate_product(np.zeros((1, 10, 1)), kernel, recurrent, bias)
+    >>> bool(np.isclose(product[0, 0], sigmoid(np.array(1.0)) ** 10))
+    True
+    """
+    product: np.ndarray | None = None
+    for _, _, forget in _lstm_steps(x, kernel, recurrent_kernel, bias, None, None):
+        product = forget if product is None else product * forget
+    assert product is not None  # _lstm_steps refuses sequences without steps
+    return product
+
+
+def keras_initialise(module: Any) -> Any:
+    """Initialise a ``torch.nn`` RNN, LSTM or GRU as Keras initialises its twin, in place; return it.
+
+    Keras: ``glorot_uniform`` kernels, ``orthogonal`` recurrent kernels, zero biases, and for an LSTM a forget-gate
+    bias of 1 (``unit_forget_bias=True``). PyTorch's own default is ``U(-1/√out, 1/√out)`` for everything.
+    ``xavier_uniform_`` on ``weight_ih`` ``(gates·out, in)`` has the same limit as Keras' glorot on
+    ``(in, gates·out)``; the forget bias goes into ``bias_ih`` (PyTorch adds ``bias_hh``, which stays 0).
+    Introduced in chapter 3.
+
+    >>> import torch
+    >>> lstm = keras_initialise(torch.nn.LSTM(2, 3))
+    >>> lstm.bias_ih_l0.tolist()
+    [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+    Raises:
+        TypeError: for a module that is not an ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU``.
+    """
+    import torch
+    from torch import nn
+
+    if not isinstance(module, (nn.RNN, nn.LSTM, nn.GRU)):
+        raise TypeError(f"module must be a torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")
+    units = module.hidden_size
+    with torch.no_grad():
+        for name, parameter in module.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(parameter)
+            elif name.startswith("weight_hh"):
+                nn.init.orthogonal_(parameter)
+            else:
+                parameter.zero_()
+                if isinstance(module, nn.LSTM) and name.startswith("bias_ih"):
+                    parameter[units : 2 * units] = 1.0  # gates i, f, g, o: the second block
+    return module
 
 
 def gru(
