@@ -116,3 +116,56 @@ def test_bad_arguments_raise(
 ) -> None:
     with pytest.raises(error, match=match):
         builder(**kwargs)
+
+
+# --- chapter 3: the recurrent twins ---------------------------------------------------------------------------
+
+
+def test_the_sequence_classifier_twins_compute_the_same_logits_after_conversion(keras: Any, torch: Any) -> None:
+    from twice.convert import keras_to_torch
+    from twice.models import keras_sequence_classifier, torch_sequence_classifier
+
+    keras_model = keras_sequence_classifier(steps=8, features=5, units=6, layers=3, classes=4)
+    torch_model = torch_sequence_classifier(features=5, units=6, layers=3, classes=4)
+    assert [type(layer).__name__ for layer in keras_model.layers] == ["LSTM", "LSTM", "LSTM", "Dense"]
+    assert torch_model.lstm.num_layers == 3 and torch_model.lstm.batch_first
+    report = keras_to_torch(keras_model, torch_model)
+    assert len(report.pairs) == 4
+    x = np.random.default_rng(0).normal(size=(2, 8, 5)).astype(np.float32)
+    np.testing.assert_allclose(
+        torch_model(torch.from_numpy(x)).detach().numpy(), np.asarray(keras_model(x)), atol=1e-5
+    )
+    # PyTorch's two biases per layer: 3 layers · 4 gates · 6 units more parameters than Keras.
+    assert sum(p.numel() for p in torch_model.parameters()) - keras_model.count_params() == 3 * 4 * 6
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_the_adding_model_twins_compute_the_same_prediction_after_conversion(
+    keras: Any, torch: Any, kind: str
+) -> None:
+    from twice.convert import keras_to_torch
+    from twice.models import keras_adding_model, torch_adding_model
+
+    keras_model, torch_model = keras_adding_model(kind, 7, units=5), torch_adding_model(kind, units=5)
+    keras_to_torch(keras_model, torch_model)
+    x = np.random.default_rng(1).normal(size=(3, 7, 2)).astype(np.float32)
+    prediction = torch_model(torch.from_numpy(x)).detach().numpy()
+    assert prediction.shape == (3,)
+    np.testing.assert_allclose(prediction, np.asarray(keras_model(x))[:, 0], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "match"),
+    [
+        (lambda m: m.keras_adding_model("RNN", 5), ValueError, r"unknown kind 'RNN': expected one of 'SimpleRNN'"),
+        (lambda m: m.torch_adding_model("lstm"), ValueError, r"unknown kind 'lstm'"),
+        (lambda m: m.keras_sequence_classifier(8, 8, units=0), ValueError, r"units must be a positive integer"),
+        (lambda m: m.torch_sequence_classifier(8.0), TypeError, r"features must be an integer"),
+        (lambda m: m.torch_adding_model("GRU", units=True), TypeError, r"units must be an integer"),
+    ],
+)
+def test_the_recurrent_builders_refuse_bad_arguments(build: Any, error: type[Exception], match: str) -> None:
+    import twice.models
+
+    with pytest.raises(error, match=match):
+        build(twice.models)
