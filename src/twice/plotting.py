@@ -124,6 +124,18 @@ BASELINE_COLOR = "#999999"
 """Grey: the unregularised baseline in comparison plots, whatever the framework."""
 
 
+def _finish(ax: Any, *, title: str, xlabel: str, ylabel: str, log_scale: bool) -> Any:
+    """Title, axis labels (the y label says when its scale is logarithmic), grid and legend; returns ``ax``."""
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"{ylabel} (log scale)" if log_scale else ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
 def plot_comparison(
     baseline: Mapping[str, Sequence[float]],
     variant: Mapping[str, Sequence[float]],
@@ -181,14 +193,7 @@ def plot_comparison(
             label=f"{name} ({split})",
         )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if log_scale:
-        ax.set_yscale("log")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(f"{ylabel} (log scale)" if log_scale else ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return ax
+    return _finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_scale=log_scale)
 
 
 MODEL_STYLES = ("-", "--", ":", "-.")
@@ -256,14 +261,7 @@ def plot_models(
         ax.plot(steps, y, color=color, linestyle=style, marker=marker, linewidth=2, label=label)
     if baseline is not None:
         ax.axhline(baseline, color=BASELINE_COLOR, linestyle="--", linewidth=1.5, label=baseline_label)
-    if log_scale:
-        ax.set_yscale("log")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(f"{ylabel} (log scale)" if log_scale else ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return ax
+    return _finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_scale=log_scale)
 
 
 def plot_image_grid(
