@@ -169,3 +169,21 @@ def test_the_recurrent_builders_refuse_bad_arguments(build: Any, error: type[Exc
 
     with pytest.raises(error, match=match):
         build(twice.models)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_the_bidirectional_stack_returns_what_the_torch_module_returns(keras: Any, torch: Any, kind: str) -> None:
+    from twice.convert import torch_to_keras
+    from twice.models import keras_bidirectional_stack
+
+    keras_model = keras_bidirectional_stack(kind, 5, 3, units=4, layers=3, dtype="float64")
+    torch_model = getattr(torch.nn, kind)(3, 4, num_layers=3, bidirectional=True, batch_first=True).double()
+    assert len(torch_to_keras(torch_model, keras_model).pairs) == 6
+    x = np.random.default_rng(2).normal(size=(2, 5, 3))
+    out, *states = (np.asarray(t) for t in keras_model(x))
+    torch_out, torch_states = torch_model(torch.from_numpy(x))
+    np.testing.assert_allclose(out, torch_out.detach().numpy(), atol=1e-10)
+    h_n = (torch_states[0] if kind == "LSTM" else torch_states).detach().numpy()
+    np.testing.assert_allclose(states[0], h_n[-2], atol=1e-10)  # the last layer, forward
+    np.testing.assert_allclose(states[-1 if kind == "GRU" else 2], h_n[-1], atol=1e-10)  # and backward
+    assert len(states) == (4 if kind == "LSTM" else 2)

@@ -6,14 +6,21 @@ functions, when called.
 
 * :mod:`.cnn`: chapter 2's convolutional network (:func:`keras_survey_cnn`, :func:`torch_survey_cnn`).
 * :mod:`.rnn`: chapter 3's recurrent networks (:func:`keras_sequence_classifier` and
-  :func:`torch_sequence_classifier`, :func:`keras_adding_model` and :func:`torch_adding_model`).
+  :func:`torch_sequence_classifier`, :func:`keras_adding_model` and :func:`torch_adding_model`, :func:`keras_bidirectional_stack`).
 """
 
 from .cnn import keras_survey_cnn, torch_survey_cnn
-from .rnn import keras_adding_model, keras_sequence_classifier, torch_adding_model, torch_sequence_classifier
+from .rnn import (
+    keras_adding_model,
+    keras_bidirectional_stack,
+    keras_sequence_classifier,
+    torch_adding_model,
+    torch_sequence_classifier,
+)
 
 __all__ = [
     "keras_adding_model",
+    "keras_bidirectional_stack",
     "keras_sequence_classifier",
     "keras_survey_cnn",
     "torch_adding_model",

@@ -2,6 +2,8 @@
 
 * The survey's sequence classifier: stacked LSTMs whose last time step goes into a linear layer
   (:func:`keras_sequence_classifier`, :func:`torch_sequence_classifier`).
+* A stack of bidirectional recurrent layers that returns its last layer's states, for parity checks
+  (:func:`keras_bidirectional_stack`; its PyTorch twin is one ``nn.LSTM``/``nn.GRU`` module).
 * The adding problem's regressor: one recurrent layer of any kind, its last state into one output
   (:func:`keras_adding_model`, :func:`torch_adding_model`).
 
@@ -125,3 +127,33 @@ def torch_adding_model(kind: str, *, units: int = 32) -> Any:
             return prediction
 
     return AddingModel()
+
+
+def keras_bidirectional_stack(
+    kind: str, steps: int, features: int, *, units: int, layers: int = 2, dtype: str = "float32"
+) -> Any:
+    """``layers`` Keras ``Bidirectional`` recurrent layers over ``(N, steps, features)``, every step returned.
+
+    The twin of ``nn.LSTM(features, units, num_layers=layers, bidirectional=True, batch_first=True)`` (or
+    ``nn.GRU``, ``nn.RNN``). The model returns the last layer's outputs ``(N, steps, 2·units)`` followed by its
+    final states: ``h_forward, c_forward, h_backward, c_backward`` for an LSTM, ``h_forward, h_backward``
+    otherwise (PyTorch returns them stacked instead, ``(layers · 2, N, units)``). Introduced in chapter 3.
+
+    >>> [tuple(t.shape) for t in keras_bidirectional_stack("GRU", 6, 3, units=4).outputs]
+    [(None, 6, 8), (None, 4), (None, 4)]
+
+    Raises:
+        ValueError: for an unknown kind; TypeError, ValueError for sizes that are not positive integers.
+    """
+    import keras
+
+    kind = _kind(kind)
+    steps, features = checks.integer(steps, "steps", minimum=1), checks.integer(features, "features", minimum=1)
+    units, layers = checks.integer(units, "units", minimum=1), checks.integer(layers, "layers", minimum=1)
+    inputs = keras.Input((steps, features), dtype=dtype)
+    x = inputs
+    for index in range(layers):
+        last = index == layers - 1
+        cell = getattr(keras.layers, kind)(units, return_sequences=True, return_state=last, dtype=dtype)
+        x = keras.layers.Bidirectional(cell, dtype=dtype)(x)
+    return keras.Model(inputs, x)
