@@ -22,6 +22,7 @@ from twice import models
 from twice.convert import Copied, Transfer, keras_to_torch, torch_to_keras
 from twice.convolution import CONV2D_RULE
 from twice.dense import DENSE_RULE, FLATTEN_DENSE_RULE
+from twice.embeddings import EMBEDDING_RULE
 from twice.layouts import WeightRule
 
 ATOL = 1e-5
@@ -747,7 +748,7 @@ def test_conv_pairs_with_equivalent_padding_are_accepted_and_agree(
     [
         (lambda L: L.BatchNormalization(), (8, 8, 1), "BatchNormalization"),
         (lambda L: L.Conv1D(2, 3), (5, 3), "Conv1D"),
-        (lambda L: L.Embedding(10, 4), (5,), "Embedding"),
+        (lambda L: L.LayerNormalization(), (5,), "LayerNormalization"),
         (lambda L: L.DepthwiseConv2D(3), (8, 8, 2), "DepthwiseConv2D"),
     ],
 )
@@ -757,8 +758,8 @@ def test_keras_layers_with_weights_of_unsupported_kinds_are_refused(
     layer = layer_factory(keras.layers)
     keras_model = keras.Sequential([keras.Input(input_shape), layer])
     match = (
-        rf"Keras layer {layer.name!r} \({kind}\) has weights, but only Dense, Conv2D, SimpleRNN, LSTM, GRU "
-        r"\(and Bidirectional recurrent layers\) can be converted"
+        rf"Keras layer {layer.name!r} \({kind}\) has weights, but only Dense, Conv2D, SimpleRNN, LSTM, GRU, "
+        r"Embedding \(and Bidirectional recurrent layers\) can be converted"
     )
     _assert_refused_both_ways(keras_model, torch.nn.Linear(2, 2), TypeError, match)
 
@@ -801,7 +802,7 @@ def _scaled_linear(torch: Any) -> Any:
             "'0'",
             "BatchNorm1d",
         ),
-        (lambda torch: torch.nn.Sequential(torch.nn.Embedding(10, 6)), "'0'", "Embedding"),
+        (lambda torch: torch.nn.Sequential(torch.nn.EmbeddingBag(10, 6)), "'0'", "EmbeddingBag"),
         (lambda torch: torch.nn.Sequential(torch.nn.LSTMCell(6, 4)), "'0'", "LSTMCell"),
         (
             lambda torch: torch.nn.Sequential(torch.nn.BatchNorm1d(6, affine=False), torch.nn.Linear(6, 4)),
@@ -817,7 +818,7 @@ def test_torch_modules_with_parameters_of_unsupported_kinds_are_refused(
     keras_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4)])
     match = (
         rf"torch module {label} \({kind}\) has parameters or buffers, but only nn.Linear, nn.Conv2d, nn.RNN, "
-        "nn.LSTM, nn.GRU can be converted"
+        "nn.LSTM, nn.GRU, nn.Embedding can be converted"
     )
     _assert_refused_both_ways(keras_model, module_factory(torch), TypeError, match)
 
@@ -887,6 +888,145 @@ def test_a_subclassed_keras_model_with_a_flatten_is_refused(keras: Any, torch: A
     net(np.zeros((1, 2, 3, 4), np.float32))
     with pytest.raises(ValueError, match="cannot tell whether Keras layer .* reads a flattened feature map"):
         keras_to_torch(net, torch.nn.Linear(24, 2))
+
+
+# --- embeddings (chapter 4) ---------------------------------------------------------------------------------
+
+
+def _keras_embedding(keras: Any, vocab: int = 12, dim: int = 5, **kwargs: Any) -> Any:
+    layer = keras.layers.Embedding(vocab, dim, name="emb", **kwargs)
+    return keras.Sequential([keras.Input((7,), dtype="int32"), layer])
+
+
+def _torch_bag(torch: Any, vocab: int, dim: int, classes: int) -> Any:
+    """Embedding, the plain mean over the positions, Linear: the twin of Keras' unmasked bag model."""
+
+    class Bag(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedding = torch.nn.Embedding(vocab, dim)
+            self.linear = torch.nn.Linear(dim, classes)
+
+        def forward(self, ids: Any) -> Any:
+            return self.linear(self.embedding(ids).mean(dim=1))
+
+    return Bag()
+
+
+@pytest.mark.parametrize("direction", _BOTH_WAYS)
+def test_an_embedding_table_crosses_unchanged_and_round_trips_exactly(
+    keras: Any, torch: Any, direction: TransferDirection
+) -> None:
+    keras_model, module = _keras_embedding(keras), torch.nn.Embedding(12, 5)
+    table = _normal(_rng(1), 12, 5)
+    if direction == "to torch":
+        keras_model.layers[0].set_weights([table])
+    else:
+        _set_torch(torch, module, table)
+    report = _transfer(direction, keras_model, module)
+    assert [p.rule for p in report.pairs] == [EMBEDDING_RULE]
+    np.testing.assert_array_equal(keras_model.layers[0].get_weights()[0], table)
+    np.testing.assert_array_equal(module.weight.detach().numpy(), table)
+    ids = _rng(2).integers(0, 12, size=(3, 7))
+    looked_up = module(torch.from_numpy(ids)).detach().numpy()
+    np.testing.assert_array_equal(np.asarray(keras_model(ids)), looked_up)
+    back = _keras_embedding(keras)
+    torch_to_keras(module, back)
+    np.testing.assert_array_equal(back.layers[0].get_weights()[0], table)
+
+
+def test_sparse_and_scale_grad_by_freq_embeddings_convert(keras: Any, torch: Any) -> None:
+    # Both change only torch's gradients, never the lookup.
+    for options in ({"sparse": True}, {"scale_grad_by_freq": True}):
+        module = torch.nn.Embedding(12, 5, **options)
+        assert len(keras_to_torch(_keras_embedding(keras), module).pairs) == 1
+
+
+@pytest.mark.parametrize(
+    ("vocab", "dim", "match"),
+    [
+        (13, 5, r"differ in size: input_dim=12, output_dim=5 in Keras, num_embeddings=13, embedding_dim=5"),
+        (12, 4, r"num_embeddings=12, embedding_dim=4 in torch"),
+    ],
+)
+def test_embedding_tables_of_other_sizes_are_refused(
+    keras: Any, torch: Any, vocab: int, dim: int, match: str
+) -> None:
+    _assert_refused_both_ways(_keras_embedding(keras), torch.nn.Embedding(vocab, dim), ValueError, match)
+
+
+def test_an_embedding_with_max_norm_is_refused_and_left_unchanged(keras: Any, torch: Any) -> None:
+    keras_model, module = _keras_embedding(keras), torch.nn.Embedding(12, 5, max_norm=1.0)
+    before = module.weight.detach().clone()
+    match = (
+        r"Keras layer 'emb' and torch module '<root>': the torch module has max_norm=1.0, which rescales "
+        r"every row it looks up .* a Keras Embedding has no such thing"
+    )
+    _assert_refused_both_ways(keras_model, module, ValueError, match)
+    assert torch.equal(module.weight, before)
+
+
+def test_a_lora_embedding_is_refused(keras: Any, torch: Any) -> None:
+    keras_model = _keras_embedding(keras)
+    keras_model.layers[0].enable_lora(2)
+    with pytest.raises(TypeError, match=r"'emb' \(Embedding\) has 3 weights, expected 1: LoRA-enabled"):
+        keras_to_torch(keras_model, torch.nn.Embedding(12, 5))
+
+
+def test_an_embedding_paired_with_a_linear_is_refused(keras: Any, torch: Any) -> None:
+    match = r"Keras layer 'emb' \(Embedding\) is paired with torch module '<root>' \(Linear\)"
+    _assert_refused_both_ways(_keras_embedding(keras), torch.nn.Linear(5, 12), ValueError, match)
+
+
+def test_the_report_names_the_padding_of_each_side_and_a_padding_row_not_zero(keras: Any, torch: Any) -> None:
+    keras_model = _keras_embedding(keras, mask_zero=True)
+    module = torch.nn.Embedding(12, 5, padding_idx=0)
+    report = keras_to_torch(keras_model, module)  # Keras' uniform initialiser: row 0 is not zero
+    assert str(report).splitlines() == [
+        "copied 1 layers to torch:",
+        (
+            "  emb (Embedding, V out, mask_zero=True) <-> <root> (nn.Embedding, V out, padding_idx=0); row 0 "
+            "(padding_idx) is not zero: PyTorch keeps that row fixed in training but does not zero it "
+            "(pytorch/pytorch#6411)"
+        ),
+    ]
+    pair = report.pairs[0]
+    assert (pair.keras_note, pair.torch_note) == ("mask_zero=True", "padding_idx=0")
+    # Copied as it is: the lookup of the padding id gives Keras' row 0, not zeros.
+    padding_vector = module(torch.tensor([0])).detach().numpy()[0]
+    np.testing.assert_array_equal(padding_vector, keras_model.layers[0].get_weights()[0][0])
+    table = keras_model.layers[0].get_weights()[0]
+    table[0] = 0
+    keras_model.layers[0].set_weights([table])
+    assert keras_to_torch(keras_model, module).pairs[0].note == ""  # a zero row: nothing to say
+    assert str(torch_to_keras(module, keras_model)).endswith("(nn.Embedding, V out, padding_idx=0)")
+    plain = keras_to_torch(_keras_embedding(keras), torch.nn.Embedding(12, 5))
+    assert str(plain.pairs[0]) == (
+        "emb (Embedding, V out, mask_zero=False) <-> <root> (nn.Embedding, V out, padding_idx=None)"
+    )
+
+
+@pytest.mark.parametrize("direction", _BOTH_WAYS)
+def test_an_embedding_bag_model_and_its_torch_twin_agree_after_conversion(
+    keras: Any, torch: Any, direction: TransferDirection
+) -> None:
+    keras_model = keras.Sequential(
+        [
+            keras.Input((6,), dtype="int32"),
+            keras.layers.Embedding(15, 4),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(3),
+        ]
+    )
+    torch_model = _torch_bag(torch, 15, 4, 3)
+    if direction == "to torch":
+        keras_model.set_weights([_normal(_rng(3), *w.shape) for w in keras_model.get_weights()])
+    report = _transfer(direction, keras_model, torch_model)
+    assert [p.rule for p in report.pairs] == [EMBEDDING_RULE, DENSE_RULE]
+    ids = _rng(4).integers(0, 15, size=(8, 6))
+    with torch.no_grad():
+        torch_logits = torch_model(torch.from_numpy(ids)).numpy()
+    np.testing.assert_allclose(torch_logits, np.asarray(keras_model(ids)), atol=ATOL)
 
 
 # --- imports ------------------------------------------------------------------------------------------------

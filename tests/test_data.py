@@ -35,6 +35,13 @@ MODULES = {
         "MNIST_URL",
         "MNIST_SHA256",
     },
+    "twice.data.grammar": {
+        "RELATIONS", "TEMPLATES", "Relation", "SyntheticCorpus", "PhraseSplits", "synthetic_corpus", "word_class_phrases",
+    },
+    "twice.data.text": {
+        "PAD", "NEWSGROUPS_URL", "NEWSGROUPS_SHA256", "Vocabulary", "tokenize", "split_sentences", "pydoc_topics",
+        "load_newsgroups",
+    },
 }
 
 

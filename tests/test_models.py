@@ -187,3 +187,114 @@ def test_the_bidirectional_stack_returns_what_the_torch_module_returns(keras: An
     np.testing.assert_allclose(states[0], h_n[-2], atol=1e-10)  # the last layer, forward
     np.testing.assert_allclose(states[-1 if kind == "GRU" else 2], h_n[-1], atol=1e-10)  # and backward
     assert len(states) == (4 if kind == "LSTM" else 2)
+
+
+# --- chapter 4: the embedding twins ---------------------------------------------------------------------
+
+
+def _skipgram_batch(rng: np.random.Generator, vocab: int, batch: int = 6, k: int = 4) -> list[np.ndarray]:
+    centres, contexts = rng.integers(0, vocab, size=batch), rng.integers(0, vocab, size=batch)
+    return [centres, contexts, rng.integers(0, vocab, (batch, k))]
+
+
+def test_the_skipgram_twins_give_the_same_scores_after_conversion() -> None:
+    from twice.embeddings import sgns_loss
+
+    keras_model, torch_model = models.keras_skipgram(20, 8), models.torch_skipgram(20, 8)
+    assert [layer.name for layer in keras_model.layers if layer.weights] == ["centre", "context"]
+    assert [name for name, _ in torch_model.named_children()] == ["centre", "context"]
+    rng = np.random.default_rng(0)
+    keras_model.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in keras_model.get_weights()])
+    report = convert.keras_to_torch(keras_model, torch_model)
+    pairs = [(p.keras_layer, p.torch_module) for p in report.pairs]
+    assert pairs == [("centre", "centre"), ("context", "context")]
+    batch = _skipgram_batch(rng, 20)
+    keras_positive, keras_negative = (np.asarray(t) for t in keras_model(batch))
+    with torch.no_grad():
+        scores = torch_model(*(torch.from_numpy(a) for a in batch))
+        torch_positive, torch_negative = (t.numpy() for t in scores)
+    assert keras_positive.shape == torch_positive.shape == (6,)
+    assert keras_negative.shape == torch_negative.shape == (6, 4)
+    np.testing.assert_allclose(torch_positive, keras_positive, atol=1e-5)
+    np.testing.assert_allclose(torch_negative, keras_negative, atol=1e-5)
+    # The scores are the dot products of the NumPy reference: its loss from them is the loss of the tables.
+    w_in, w_out = (layer.get_weights()[0] for layer in keras_model.layers if layer.weights)
+    u = w_in[batch[0]].astype(np.float64)
+    np.testing.assert_allclose(keras_positive, (u * w_out[batch[1]]).sum(-1), rtol=1e-5, atol=1e-5)
+    reference = sgns_loss(w_in, w_out, *batch)
+    from_scores = np.mean(np.logaddexp(0, -torch_positive) + np.logaddexp(0, torch_negative).sum(-1))
+    assert abs(reference - from_scores) < 1e-4
+
+
+def test_the_skipgram_twins_keep_their_frameworks_default_initialisers() -> None:
+    keras_table = models.keras_skipgram(2000, 16).get_weights()[0]
+    torch_table = models.torch_skipgram(2000, 16).centre.weight.detach().numpy()
+    assert np.abs(keras_table).max() <= 0.05 and 0.02 < keras_table.std() < 0.035  # uniform(-0.05, 0.05)
+    assert 0.95 < torch_table.std() < 1.05  # N(0, 1)
+
+
+def _padded_ids(rng: np.random.Generator, vocab: int) -> np.ndarray:
+    ids = rng.integers(1, vocab, size=(5, 9))
+    for row, length in enumerate([9, 6, 3, 1, 7]):
+        ids[row, length:] = 0  # padding at the end, different lengths
+    return ids
+
+
+def test_the_bag_classifier_twins_agree_after_conversion_with_padding() -> None:
+    keras_model = models.keras_bag_classifier(30, 6, 4, length=9)
+    torch_model = models.torch_bag_classifier(30, 6, 4)
+    kinds = [type(layer).__name__ for layer in keras_model.layers]
+    assert kinds == ["Embedding", "GlobalAveragePooling1D", "Dense"]
+    assert keras_model.layers[0].mask_zero and torch_model.embedding.padding_idx == 0
+    rng = np.random.default_rng(1)
+    keras_model.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in keras_model.get_weights()])
+    report = convert.keras_to_torch(keras_model, torch_model)
+    assert "mask_zero=True" in str(report) and "padding_idx=0" in str(report)
+    ids = _padded_ids(rng, 30)
+    keras_logits = np.asarray(keras_model(ids))
+    with torch.no_grad():
+        torch_logits = torch_model(torch.from_numpy(ids)).numpy()
+    assert keras_logits.shape == torch_logits.shape == (5, 4)
+    np.testing.assert_allclose(torch_logits, keras_logits, atol=1e-5)
+    # The mean of the real words only: the NumPy reference of the same weights.
+    table, kernel, bias = keras_model.get_weights()
+    means = np.stack([table[row[row != 0]].mean(axis=0) for row in ids])
+    np.testing.assert_allclose(keras_logits, means @ kernel + bias, atol=1e-5)
+
+
+def test_padding_does_not_change_the_bag_classifiers_output_in_either_framework() -> None:
+    keras_model = models.keras_bag_classifier(30, 6, 4)  # length=None: any length
+    torch_model = models.torch_bag_classifier(30, 6, 4)
+    rng = np.random.default_rng(2)
+    ids = _padded_ids(rng, 30)
+    longer = np.concatenate([ids, np.zeros((5, 4), dtype=ids.dtype)], axis=1)  # more padding
+    keras_before = np.asarray(keras_model(ids))
+    np.testing.assert_allclose(np.asarray(keras_model(longer)), keras_before, atol=1e-6)
+    with torch.no_grad():
+        torch_before = torch_model(torch.from_numpy(ids))
+        torch_longer = torch_model(torch.from_numpy(longer))
+        np.testing.assert_allclose(torch_longer.numpy(), torch_before.numpy(), atol=1e-6)
+    # Whatever the padding row holds, NaN included, it is never averaged in.
+    table = keras_model.layers[0].get_weights()[0]
+    table[0] = np.nan
+    keras_model.layers[0].set_weights([table])
+    np.testing.assert_allclose(np.asarray(keras_model(ids)), keras_before, atol=1e-6)
+    with torch.no_grad():
+        torch_model.embedding.weight[0] = float("nan")
+        torch_after = torch_model(torch.from_numpy(ids))
+        np.testing.assert_allclose(torch_after.numpy(), torch_before.numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "match"),
+    [
+        (lambda m: m.keras_skipgram(0, 4), ValueError, r"vocab_size must be a positive integer"),
+        (lambda m: m.torch_skipgram(10, 4.0), TypeError, r"dim must be an integer"),
+        (lambda m: m.keras_bag_classifier(10, 4, 2, length=0), ValueError, r"length must be a positive"),
+        (lambda m: m.torch_bag_classifier(10, 4, 2, padding_idx=10), ValueError, r"padding_idx .* <= 9"),
+        (lambda m: m.torch_bag_classifier(10, 4, 0), ValueError, r"classes must be a positive integer"),
+    ],
+)
+def test_the_embedding_builders_refuse_bad_arguments(build: Any, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        build(models)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,6 +25,7 @@ from twice.plotting import (
     BASELINE_COLOR,
     FRAMEWORK_LABELS,
     SPLIT_STYLES,
+    figure_text,
     plot_comparison,
     plot_confusion_matrix,
     plot_image_grid,
@@ -812,4 +814,140 @@ def test_plot_models_refuses_bad_input_before_drawing(
     arguments: dict[str, Any] = {"framework": "tensorflow", "title": "Bad", **options}
     with pytest.raises(error, match=match):
         plot_models(curves, **arguments)
+    assert plt.get_fignums() == []
+
+
+# --- plot_projection -----------------------------------------------------------------------------------------
+
+
+def _hue_degrees(color: str) -> tuple[float, float]:
+    """The hue (degrees) and saturation of a colour."""
+    import colorsys
+
+    hue, saturation, _ = colorsys.rgb_to_hsv(*mcolors.to_rgb(color))
+    return hue * 360, saturation
+
+
+def _lab(color: str) -> np.ndarray:
+    """CIELAB coordinates of an sRGB colour (D65 white): distances in it follow perceived differences."""
+    rgb = np.array(mcolors.to_rgb(color))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = to_xyz @ linear / np.array([0.9505, 1.0, 1.089])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _delta_e(first: str, second: str) -> float:
+    return float(np.linalg.norm(_lab(first) - _lab(second)))
+
+
+def test_class_styles_avoid_the_framework_colours_and_are_distinct() -> None:
+    from twice.plotting import CLASS_COLORS, CLASS_MARKERS, CLASS_STYLES
+
+    assert len(CLASS_STYLES) == len(set(CLASS_STYLES)) == 30
+    assert {color for color, _ in CLASS_STYLES} == set(CLASS_COLORS)
+    assert {marker for _, marker in CLASS_STYLES} == set(CLASS_MARKERS)
+    # Consecutive classes differ in both colour and marker, so the first 12 at least are easy to tell apart.
+    for (color, marker), (next_color, next_marker) in itertools.pairwise(CLASS_STYLES):
+        assert color != next_color and marker != next_marker
+    framework_hues = [_hue_degrees(FRAMEWORK_COLORS[name])[0] for name in ("tensorflow", "pytorch")]
+    taken = [*FRAMEWORK_COLORS.values(), BASELINE_COLOR]
+    for color in CLASS_COLORS:
+        assert mcolors.is_color_like(color)
+        hue, saturation = _hue_degrees(color)
+        assert saturation > 0.3, color  # a colour, not a grey or black (the reference, the baseline)
+        for framework_hue in framework_hues:  # no other orange, no other blue
+            distance = min(abs(hue - framework_hue), 360 - abs(hue - framework_hue))
+            assert distance >= 35, f"{color} is within {distance:.0f}° of hue of a framework colour"
+        assert all(_delta_e(color, other) >= 35 for other in taken), color
+        assert all(_delta_e(color, other) >= 35 for other in CLASS_COLORS if other != color), color
+    assert _delta_e("#E69F00", "#E69F00") == 0  # and black to white is 100: the scale is CIELAB's
+    assert _delta_e("#000000", "#FFFFFF") == pytest.approx(100, abs=0.1)
+
+
+def _scatter_style(collection: Any) -> tuple[str, bytes]:
+    """The colour (hex) and the marker shape (its path's vertices, as bytes) of a scatter plot's points."""
+    return mcolors.to_hex(collection.get_facecolor()[0]), collection.get_paths()[0].vertices.tobytes()
+
+
+def _projection(**options: Any) -> Axes:
+    from twice.plotting import plot_projection
+
+    points = np.array([[0.0, 0.0], [1.0, 0.5], [2.0, 1.0], [3.0, 1.5], [4.0, 2.0]])
+    labels = ["country", "capital", "country", "food", "capital"]
+    arguments: dict[str, Any] = {"title": "Word vectors", **options}
+    ax: Axes = plot_projection(points, labels, **arguments)
+    return ax
+
+
+def test_projection_draws_one_scatter_per_class_in_first_appearance_order() -> None:
+    from matplotlib.collections import PathCollection
+
+    from twice.plotting import CLASS_STYLES
+
+    ax = _projection()
+    collections = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert [c.get_label() for c in collections] == ["country", "capital", "food"]
+    np.testing.assert_array_equal(collections[0].get_offsets(), [[0.0, 0.0], [2.0, 1.0]])
+    np.testing.assert_array_equal(collections[1].get_offsets(), [[1.0, 0.5], [4.0, 2.0]])
+    for collection, (color, _) in zip(collections, CLASS_STYLES):
+        assert _scatter_style(collection)[0] == mcolors.to_hex(color)
+    assert len({_scatter_style(c)[1] for c in collections}) == 3  # three marker shapes
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == ["country", "capital", "food"]
+    assert len(ax.texts) == 0  # no names asked for
+
+
+def test_projection_title_labels_and_names() -> None:
+    ax = _projection(names=["france", "paris", "italy", "milk", "rome"])
+    assert ax.get_title() == "Word vectors"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("first principal component", "second principal component")
+    assert [t.get_text() for t in ax.texts] == ["france", "paris", "italy", "milk", "rome"]
+    assert [tuple(t.xy) for t in ax.texts][1] == (1.0, 0.5)  # type: ignore[attr-defined]
+    custom = _projection(xlabel="x", ylabel="y", names=np.array(["a", "b", "c", "d", "e"]))
+    assert (custom.get_xlabel(), custom.get_ylabel()) == ("x", "y") and len(custom.texts) == 5
+    assert figure_text(ax.figure) == "<Figure: Word vectors>"
+    ax.figure.canvas.draw()  # renders with Agg
+
+
+def test_projection_draws_on_a_given_axes_and_tells_thirteen_classes_apart() -> None:
+    from matplotlib.collections import PathCollection
+
+    from twice.plotting import plot_projection
+
+    fig, (left, right) = plt.subplots(1, 2)
+    labels = [f"class {k}" for k in range(13)]
+    returned = plot_projection(np.arange(26.0).reshape(13, 2), labels, title="Thirteen", ax=right)
+    assert returned is right and len(left.collections) == 0
+    assert plt.get_fignums() == [fig.number]
+    styles = {_scatter_style(c) for c in right.collections if isinstance(c, PathCollection)}
+    assert len(styles) == 13
+
+
+@pytest.mark.parametrize(
+    ("points", "labels", "options", "error", "match"),
+    [
+        (np.zeros((2, 3)), ["a", "b"], {}, ValueError, r"points must have shape \(n, 2\)"),
+        (np.zeros((0, 2)), [], {}, ValueError, r"points must have shape \(n, 2\) with n >= 1"),
+        (np.zeros(4), ["a"] * 4, {}, ValueError, r"points must have shape \(n, 2\)"),
+        ([["a", "b"]], ["a"], {}, TypeError, r"points must be a numeric array"),
+        (np.zeros((2, 2)), ["a"], {}, ValueError, r"labels must hold one string per point, 2"),
+        (np.zeros((2, 2)), "ab", {}, ValueError, r"labels must hold one string per point"),
+        (np.zeros((2, 2)), ["a", 1], {}, TypeError, r"labels\[1\] must be a string, got int 1"),
+        (np.zeros((2, 2)), ["a", "b"], {"names": ["x"]}, ValueError, r"names must hold one string per point"),
+        (np.zeros((2, 2)), ["a", "b"], {"names": ["x", None]}, TypeError, r"names\[1\] must be a string"),
+        (np.zeros((2, 2)), ["a", "b"], {"title": ""}, ValueError, r"every figure in the book needs a title"),
+        (np.zeros((31, 2)), [str(k) for k in range(31)], {}, ValueError, r"at most 30 classes"),
+    ],
+)
+def test_projection_refuses_bad_input_before_drawing(
+    points: Any, labels: Any, options: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    from twice.plotting import plot_projection
+
+    arguments: dict[str, Any] = {"title": "Bad", **options}
+    with pytest.raises(error, match=match):
+        plot_projection(points, labels, **arguments)
     assert plt.get_fignums() == []

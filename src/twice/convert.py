@@ -4,7 +4,9 @@ The chapters copy weights across to show that a network computes the same functi
 What each kind of layer stores, and how its weights move, is that kind's :class:`~twice.layouts.WeightRule`,
 defined beside its NumPy reference: :data:`twice.dense.DENSE_RULE`, :data:`twice.dense.FLATTEN_DENSE_RULE`
 (a Dense that reads a flattened feature map: its inputs must be put in the other framework's order, where
-a plain transpose fits and is silently wrong) and :data:`twice.convolution.CONV2D_RULE`. This module only
+a plain transpose fits and is silently wrong), :data:`twice.convolution.CONV2D_RULE`, the recurrent rules of
+:mod:`twice.recurrent` and :data:`twice.embeddings.EMBEDDING_RULE` (an embedding table, the same in both).
+This module only
 pairs the layers of two models, chooses the rule for each pair, applies it in the direction asked for, and
 reports what it did (:class:`Transfer`).
 
@@ -23,11 +25,13 @@ import numpy as np
 
 from .convolution import CONV2D_RULE
 from .dense import DENSE_RULE, FLATTEN_DENSE_RULE
+from .embeddings import EMBEDDING_RULE
 from .layouts import WeightRule
 from .recurrent import GRU_RULE, LSTM_RULE, SIMPLE_RNN_RULE, RecurrentRule
 
 _KINDS = (
     ("Dense", "Linear"), ("Conv2D", "Conv2d"), ("SimpleRNN", "RNN"), ("LSTM", "LSTM"), ("GRU", "GRU"),
+    ("Embedding", "Embedding"),
 )  # fmt: skip
 """The pairs of layer kinds that can be converted: ``(Keras layer class, torch.nn module class)``."""
 
@@ -47,6 +51,9 @@ def _inner(keras: Any, layer: Any) -> Any:
 class Copied:
     """One pair of layers whose weights were copied, with the rule that moved them. Introduced in chapter 2.
 
+    ``keras_note`` and ``torch_note`` name a setting of each side that the weights alone do not tell (an
+    embedding's padding: ``mask_zero=True``, ``padding_idx=0``); ``note`` is a remark on the copy.
+
     >>> from twice.dense import DENSE_RULE
     >>> print(Copied("dense", "fc", DENSE_RULE))
     dense (Dense, in out) <-> fc (nn.Linear, out in)
@@ -56,12 +63,18 @@ class Copied:
     torch_module: str
     rule: Rule
     sizes: dict[str, int] = field(default_factory=dict)
+    keras_note: str = ""
+    torch_note: str = ""
+    note: str = ""
 
     def __str__(self) -> str:
         sizes = f" with {', '.join(f'{k}={v}' for k, v in self.sizes.items())}" if self.sizes else ""
+        keras_note = f", {self.keras_note}" if self.keras_note else ""
+        torch_note = f", {self.torch_note}" if self.torch_note else ""
+        note = f"; {self.note}" if self.note else ""
         return (
-            f"{self.keras_layer} ({self.rule.keras_layer}, {self.rule.keras}) <-> "
-            f"{self.torch_module} ({self.rule.torch_module}, {self.rule.torch}){sizes}"
+            f"{self.keras_layer} ({self.rule.keras_layer}, {self.rule.keras}{keras_note}) <-> "
+            f"{self.torch_module} ({self.rule.torch_module}, {self.rule.torch}{torch_note}){sizes}{note}"
         )
 
 
@@ -119,7 +132,7 @@ def _keras_weighted_layers(keras: Any, model: Any) -> list[Any]:
         inner = _inner(keras, layer)
         per_direction = (3 if inner.use_bias else 2) if type(inner).__name__ in _RECURRENT_RULES else None
         if per_direction is None:
-            expected = 2 if layer.use_bias else 1
+            expected = 2 if getattr(layer, "use_bias", False) else 1  # an Embedding has its table only
         else:
             expected = per_direction * (2 if inner is not layer else 1)
         if len(layer.weights) != expected:
@@ -337,6 +350,41 @@ def _conv_mismatch(layer: Any, label: str, module: Any) -> str | None:
     return None
 
 
+def _embedding_mismatch(layer: Any, label: str, module: Any) -> str | None:
+    """Why a Keras Embedding and a torch nn.Embedding look up different vectors from one table, or ``None``.
+
+    ``sparse`` and ``scale_grad_by_freq`` change only torch's gradients, and ``mask_zero``/``padding_idx``
+    only what happens after the lookup (the report names both); ``max_norm`` changes the lookup itself.
+    """
+    pair = f"Keras layer {layer.name!r} and torch module {label!r}"
+    if module.max_norm is not None:
+        return (
+            f"{pair}: the torch module has max_norm={module.max_norm}, which rescales every row it looks up "
+            "to that norm at most, in place, in each forward pass; a Keras Embedding has no such thing (an "
+            "embeddings_constraint acts after each training step, not on lookup). Build it with max_norm=None"
+        )
+    keras_size = (int(layer.input_dim), int(layer.output_dim))
+    torch_size = (int(module.num_embeddings), int(module.embedding_dim))
+    if keras_size != torch_size:
+        return (
+            f"{pair} differ in size: input_dim={keras_size[0]}, output_dim={keras_size[1]} in Keras, "
+            f"num_embeddings={torch_size[0]}, embedding_dim={torch_size[1]} in torch"
+        )
+    return None
+
+
+def _embedding_notes(step: _Step, table: np.ndarray, direction: str) -> tuple[str, str, str]:
+    """The report's padding notes for an embedding pair: Keras' mask_zero, torch's padding_idx, a remark."""
+    padding = step.module.padding_idx
+    note = ""
+    if direction == "to torch" and padding is not None and np.any(table[padding] != 0):
+        note = (
+            f"row {padding} (padding_idx) is not zero: PyTorch keeps that row fixed in training but does not "
+            "zero it (pytorch/pytorch#6411)"
+        )
+    return f"mask_zero={bool(step.layer.mask_zero)}", f"padding_idx={padding}", note
+
+
 def _recurrent_mismatch(keras: Any, layer: Any, label: str, module: Any, index: int) -> str | None:
     """Why a Keras recurrent layer and one layer of a torch recurrent module differ, or ``None``."""
     inner = _inner(keras, layer)
@@ -421,6 +469,12 @@ def _plan(keras_model: Any, torch_model: Any) -> list[_Step]:
             if reason is not None:
                 raise ValueError(reason)
             plan.append(_Step(layer, label, module, _RECURRENT_RULES[kinds[0][0]], {}, index or 0))
+            continue
+        if isinstance(module, nn.Embedding):
+            reason = _embedding_mismatch(layer, label, module)
+            if reason is not None:
+                raise ValueError(reason)
+            plan.append(_Step(layer, label, module, EMBEDDING_RULE, {}))
             continue
         if layer.use_bias != (module.bias is not None):
             raise ValueError(
@@ -519,26 +573,33 @@ def _transfer(keras_model: Any, torch_model: Any, direction: Literal["to torch",
     import torch
 
     writes: list[tuple[_Step, str, str, Callable[[], None]]] = []
+    notes: dict[int, tuple[str, str, str]] = {}  # by id of the step: an embedding's padding on each side
     for step in _plan(keras_model, torch_model):
         if isinstance(step.rule, RecurrentRule):
             for keras_name, torch_name, write in _recurrent_writes(keras, torch, step, direction):
                 writes.append((step, keras_name, torch_name, write))
             continue
+        torch_bias = getattr(step.module, "bias", None)  # an nn.Embedding has none
         if direction == "to torch":
             kernel, *rest = _keras_weights(step.layer)
             values = step.rule.to_torch(kernel, rest[0] if rest else None, **step.sizes)
-            targets = [tuple(step.module.weight.shape), tuple(getattr(step.module.bias, "shape", ()))]
+            targets = [tuple(step.module.weight.shape), tuple(getattr(torch_bias, "shape", ()))]
         else:
-            bias = None if step.module.bias is None else _to_numpy(torch, step.module.bias)
+            bias = None if torch_bias is None else _to_numpy(torch, torch_bias)
             values = step.rule.to_keras(_to_numpy(torch, step.module.weight), bias, **step.sizes)
             targets = [tuple(w.shape) for w in step.layer.weights]
         arrays = [value for value in values if value is not None]
         for array, target in zip(arrays, targets):
             _check_shape(step, array, target, direction)
+        if step.rule is EMBEDDING_RULE:
+            notes[id(step)] = _embedding_notes(step, arrays[0], direction)
         writes.append((step, step.layer.name, step.label, _dense_or_conv_write(torch, step, arrays, direction)))
     for *_, write in writes:
         write()
-    pairs = tuple(Copied(keras_name, torch_name, s.rule, s.sizes) for s, keras_name, torch_name, _ in writes)
+    pairs = tuple(
+        Copied(keras_name, torch_name, s.rule, s.sizes, *notes.get(id(s), ("", "", "")))
+        for s, keras_name, torch_name, _ in writes
+    )
     return Transfer(direction, pairs)
 
 
@@ -552,14 +613,18 @@ def _dense_or_conv_write(torch: Any, step: _Step, arrays: list[np.ndarray], dire
 def keras_to_torch(keras_model: Any, torch_model: Any) -> Transfer:
     """Copy every weight of a built Keras model into a PyTorch module, in place; return what was copied.
 
-    The Keras layers with weights (``Dense``, ``Conv2D``) are paired, in order, with the torch modules with
-    parameters (``nn.Linear``, ``nn.Conv2d``, in ``torch_model.modules()`` order); layers without weights
+    The Keras layers with weights (``Dense``, ``Conv2D``, the recurrent layers, ``Embedding``) are paired, in
+    order, with the torch modules with parameters (``nn.Linear``, ``nn.Conv2d``, ``nn.RNN``/``LSTM``/``GRU``,
+    ``nn.Embedding``, in ``torch_model.modules()`` order); layers without weights
     (Input, Flatten, pooling, Dropout, activations) are skipped on both sides. Each pair's weights move by
     its kind's rule: kernels go from Keras' ``(in, out)`` / ``(kh, kw, in, out)`` to torch's ``(out, in)`` /
     ``(out, in, kh, kw)``, and a Dense that reads a ``Flatten`` of an ``(H, W, C)`` feature map also has its
     rows reordered to the ``(C, H, W)`` order of ``nn.Flatten`` on an ``(N, C, H, W)`` map
     (:data:`twice.dense.FLATTEN_DENSE_RULE`). The Keras model feeds ``(N, H, W, C)`` images, the torch model
-    the same images as ``(N, C, H, W)``.
+    the same images as ``(N, C, H, W)``. An embedding table crosses unchanged
+    (:data:`twice.embeddings.EMBEDDING_RULE`); the report names each side's padding (``mask_zero``,
+    ``padding_idx``) and says when the row at ``padding_idx`` arrives non-zero: PyTorch then keeps that row
+    fixed in training, but looks it up as it is.
 
     Everything is checked before anything is written, so a failed call leaves ``torch_model`` unchanged.
     Introduced in chapter 2.
@@ -576,11 +641,12 @@ def keras_to_torch(keras_model: Any, torch_model: Any) -> Transfer:
 
     Raises:
         TypeError: for a model of the wrong type, or a Keras layer with weights / torch module with
-            parameters of an unsupported kind (e.g. BatchNormalization, LSTM, Embedding, nn.BatchNorm2d),
-            naming it.
+            parameters of an unsupported kind (e.g. BatchNormalization, Conv1D, nn.BatchNorm2d,
+            nn.EmbeddingBag), naming it.
         ValueError: if the Keras model is not built, the numbers of weighted layers differ, a pair is of
             different kinds, has different bias presence or different shapes, a Conv2D pair differs in stride,
-            dilation, groups or padding in a way that changes the output, or a Keras layer is channels_first.
+            dilation, groups or padding in a way that changes the output, a Keras layer is channels_first,
+            or an nn.Embedding has ``max_norm`` set (it rescales rows as it looks them up; Keras cannot).
     """
     return _transfer(keras_model, torch_model, "to torch")
 

@@ -13,6 +13,7 @@ kh, kw   height and width of a convolution kernel
 in       inputs of a layer: features of a ``Dense``/``nn.Linear``, input channels of a convolution
 out      outputs of a layer: units of a ``Dense``, output channels (filters) of a convolution
 classes  the logits of one prediction, one per class
+V        words in a vocabulary: the rows of an embedding table
 =======  ===================================================================================================
 
 A layout is a *pattern*: the axis names in order, separated by spaces, with parentheses around axes that are

@@ -394,6 +394,102 @@ def plot_confusion_matrix(
     return ax
 
 
+CLASS_COLORS: tuple[str, ...] = ("#009E73", "#CC79A7", "#B2182B", "#7B3294", "#66A61E", "#E7298A")
+"""The colours of classes in :func:`plot_projection`: greens, reds and purples only.
+
+No orange and no blue, so that a class is never mistaken for a framework (:data:`FRAMEWORK_COLORS`), and
+neither black nor grey (the reference, the baseline). Okabe-Ito's bluish green and reddish purple, then
+ColorBrewer's dark red, violet, leaf green and magenta. Each is at least 35° of hue away from the frameworks'
+orange and blue, and at least 35 CIELAB units (ΔE*ab) away from every framework colour, the baseline's grey
+and the other class colours."""
+
+CLASS_MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v")
+"""The marker shapes of classes in :func:`plot_projection`, in order."""
+
+CLASS_STYLES: tuple[tuple[str, str], ...] = tuple(
+    (CLASS_COLORS[i % len(CLASS_COLORS)], CLASS_MARKERS[i % len(CLASS_MARKERS)])
+    for i in range(len(CLASS_COLORS) * len(CLASS_MARKERS))
+)
+"""``(colour, marker)`` of the classes of :func:`plot_projection`, in order: 30 distinct pairs.
+
+Colour and marker both change from one class to the next (six colours, five markers: the pairs repeat only
+after 30 classes), so classes stay apart in greyscale and for readers who tell colours apart poorly.
+
+>>> CLASS_STYLES[:3]
+(('#009E73', 'o'), ('#CC79A7', 's'), ('#B2182B', '^'))
+"""
+
+
+def plot_projection(
+    points: np.ndarray,
+    labels: Sequence[str],
+    *,
+    title: str,
+    names: Sequence[str] | None = None,
+    xlabel: str = "first principal component",
+    ylabel: str = "second principal component",
+    ax: Any = None,
+) -> Any:
+    """Points in two dimensions, one colour and marker per class, each point optionally named.
+
+    Made for word vectors projected onto their first two principal components: ``points`` holds one row
+    per word, ``labels`` its class, ``names`` the word itself. Classes take :data:`CLASS_STYLES` in the
+    order in which they first appear in ``labels``, and the legend lists them in that order, outside the
+    axes on the right. Returns the ``Axes``. Introduced in chapter 4.
+
+    >>> points = np.array([[0.0, 1.0], [0.2, 0.9], [1.0, 0.0]])
+    >>> ax = plot_projection(points, ["capital", "capital", "country"], names=["paris", "rome", "france"],
+    ...                      title="Word vectors")
+    >>> [text.get_text() for text in ax.get_legend().get_texts()], [text.get_text() for text in ax.texts]
+    (['capital', 'country'], ['paris', 'rome', 'france'])
+
+    Args:
+        points: ``(n, 2)``: the x and y of each point.
+        labels: the class of each point, ``n`` strings.
+        title, xlabel, ylabel: the axes' title and labels.
+        names: a text written beside each point, ``n`` strings, or ``None`` for none.
+        ax: a Matplotlib ``Axes`` to draw on; a new figure when ``None``.
+
+    Raises:
+        TypeError: if ``points`` is not a numeric array, or a label or name is not a string.
+        ValueError: if ``points`` is not ``(n, 2)`` with ``n >= 1``, ``labels`` or ``names`` has another
+            length, there are more classes than :data:`CLASS_STYLES`, or the title is missing.
+    """
+    import matplotlib.pyplot as plt
+
+    xy = checks.array(points, "points", ndim=2, shape="(n, 2)")
+    if xy.shape[1] != 2 or len(xy) == 0:
+        raise ValueError(f"points must have shape (n, 2) with n >= 1, got {xy.shape}")
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    texts: dict[str, Sequence[str]] = (
+        {"labels": labels} if names is None else {"labels": labels, "names": names}
+    )
+    for what, values in texts.items():
+        if isinstance(values, str) or len(values) != len(xy):
+            raise ValueError(f"{what} must hold one string per point, {len(xy)}, got {values!r}")
+        for i, value in enumerate(values):
+            if not isinstance(value, str):
+                raise TypeError(f"{what}[{i}] must be a string, got {type(value).__name__} {value!r}")
+    classes = list(dict.fromkeys(labels))  # in order of first appearance
+    if len(classes) > len(CLASS_STYLES):
+        raise ValueError(f"at most {len(CLASS_STYLES)} classes can be told apart, got {len(classes)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    label_array = np.asarray(labels, dtype=object)
+    for name, (color, marker) in zip(classes, CLASS_STYLES):
+        chosen = label_array == name
+        ax.scatter(xy[chosen, 0], xy[chosen, 1], color=color, marker=marker, s=30, label=name, zorder=2)
+    for (x, y), text in zip(xy, names if names is not None else ()):
+        ax.annotate(text, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, zorder=3)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    return ax
+
+
 def figure_text(figure: Any) -> str:
     """The text form of a figure in the book's notebooks: its title, ``<Figure: Misclassified test digits>``.
 

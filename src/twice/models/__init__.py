@@ -7,9 +7,12 @@ functions, when called.
 * :mod:`.cnn`: chapter 2's convolutional network (:func:`keras_survey_cnn`, :func:`torch_survey_cnn`).
 * :mod:`.rnn`: chapter 3's recurrent networks (:func:`keras_sequence_classifier` and
   :func:`torch_sequence_classifier`, :func:`keras_adding_model` and :func:`torch_adding_model`, :func:`keras_bidirectional_stack`).
+* :mod:`.embedding`: chapter 4's skip-gram model (:func:`keras_skipgram`, :func:`torch_skipgram`) and
+  bag-of-words classifier (:func:`keras_bag_classifier`, :func:`torch_bag_classifier`).
 """
 
 from .cnn import keras_survey_cnn, torch_survey_cnn
+from .embedding import keras_bag_classifier, keras_skipgram, torch_bag_classifier, torch_skipgram
 from .rnn import (
     keras_adding_model,
     keras_bidirectional_stack,
@@ -20,10 +23,14 @@ from .rnn import (
 
 __all__ = [
     "keras_adding_model",
+    "keras_bag_classifier",
     "keras_bidirectional_stack",
     "keras_sequence_classifier",
+    "keras_skipgram",
     "keras_survey_cnn",
     "torch_adding_model",
+    "torch_bag_classifier",
     "torch_sequence_classifier",
+    "torch_skipgram",
     "torch_survey_cnn",
 ]
