@@ -951,3 +951,44 @@ def test_projection_refuses_bad_input_before_drawing(
     with pytest.raises(error, match=match):
         plot_projection(points, labels, **arguments)
     assert plt.get_fignums() == []
+
+
+def test_projection_links_join_the_named_points_in_light_grey() -> None:
+    from twice.plotting import LINK_COLOR, plot_projection
+
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
+    ax = plot_projection(points, ["a", "b", "a"], title="Linked", links=[(0, 1), (1, 2)])
+    lines = [line for line in ax.get_lines() if line.get_color() == LINK_COLOR]
+    assert [line.get_xydata().tolist() for line in lines] == [[[0.0, 0.0], [1.0, 1.0]], [[1.0, 1.0], [2.0, 0.0]]]
+    with pytest.raises(ValueError, match="link"):
+        plot_projection(points, ["a", "b", "a"], title="Linked", links=[(0, 3)])
+    plt.close("all")
+
+
+def test_relations_get_one_panel_each_with_their_pairs_linked() -> None:
+    from twice.plotting import LINK_COLOR, figure_text, plot_relations
+
+    words = ["france", "paris", "italy", "rome", "spain", "madrid", "king", "queen", "man", "woman"]
+    classes = dict(zip(words, ["country", "capital"] * 3 + ["male", "female"] * 2))
+    # The second word of each pair is the first plus one offset: parallel links, whatever the projection.
+    rng = np.random.default_rng(3)
+    firsts = rng.normal(size=(5, 6))
+    offsets = np.array([[2.0, 0, 0, 0, 0, 0]] * 3 + [[0, 0, 0, 0, 0, 2.0]] * 2)
+    vectors = np.stack([firsts, firsts + offsets], axis=1).reshape(10, 6)
+    pairs = {"country-capital": list(zip(words[0:6:2], words[1:6:2])), "male-female": [("king", "queen"), ("man", "woman")]}
+    figure = plot_relations(vectors, words, pairs, classes, title="Parallel pairs")
+    assert figure_text(figure) == "<Figure: Parallel pairs>"
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["country-capital", "male-female"]
+    for ax, relation in zip(panels, pairs):
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
+        links = [line.get_xydata() for line in ax.get_lines() if line.get_color() == LINK_COLOR]
+        assert len(links) == len(pairs[relation])
+        steps = np.array([b - a for a, b in links])
+        assert np.allclose(steps, steps[0], atol=1e-9), "a common offset must project to parallel, equal links"
+        assert [t.get_text() for t in ax.texts] == [w for pair in pairs[relation] for w in pair]
+    with pytest.raises(KeyError, match="tokyo"):
+        plot_relations(vectors, words, {"x": [("tokyo", "paris")]}, classes, title="t")
+    with pytest.raises(ValueError, match="one row per word"):
+        plot_relations(vectors[:3], words, pairs, classes, title="t")
+    plt.close("all")

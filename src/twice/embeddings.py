@@ -258,17 +258,24 @@ class SkipGramBatches:
     ...                           np.ones((3, 4, 2), np.int64))
     >>> len(batches), batches.steps, [c.shape for c, _, _ in batches][:1]
     (3, 3, [(4,)])
+    >>> centres, contexts, negatives = batches[-1]   # one step
+    >>> negatives.shape
+    (4, 2)
     """
 
     centres: np.ndarray
     contexts: np.ndarray
     negatives: np.ndarray
+    epoch: np.ndarray | None = None
+    """``(S,)``: the pass over the corpus (from 0) that each step belongs to, or ``None`` if unknown."""
 
     def __post_init__(self) -> None:
-        for name in ("centres", "contexts", "negatives"):
+        for name in ("centres", "contexts", "negatives") + (("epoch",) if self.epoch is not None else ()):
             value = getattr(self, name)
             if not isinstance(value, np.ndarray) or value.dtype != np.int64:
                 raise TypeError(f"{name} must be an int64 NumPy array, got {type(value).__name__}")
+        if self.epoch is not None and (self.epoch.shape != self.centres.shape[:1] or np.any(np.diff(self.epoch) < 0)):
+            raise ValueError(f"epoch must be a non-decreasing array of shape ({self.centres.shape[0]},)")
         if self.centres.ndim != 2 or self.contexts.shape != self.centres.shape:
             raise ValueError(
                 f"centres and contexts must have the same shape (S, B), got {self.centres.shape} and "
@@ -297,9 +304,34 @@ class SkipGramBatches:
     def __len__(self) -> int:
         return self.steps
 
+    def epoch_means(self, values: object) -> np.ndarray:
+        """The mean of one value per step (a loss, say) over the steps of each pass: ``(epochs,)``.
+
+        >>> batches = SkipGramBatches(np.zeros((3, 1), np.int64), np.zeros((3, 1), np.int64),
+        ...                           np.zeros((3, 1, 1), np.int64), epoch=np.array([0, 0, 1]))
+        >>> batches.epoch_means([1.0, 3.0, 5.0]).tolist()
+        [2.0, 5.0]
+
+        Raises:
+            ValueError: if the batches do not know their passes, or ``values`` has not one entry per step.
+        """
+        if self.epoch is None:
+            raise ValueError("these batches do not record which pass each step belongs to")
+        array = checks.array(values, "values").astype(np.float64)
+        if array.shape != (self.steps,):
+            raise ValueError(f"values must have one entry per step, shape ({self.steps},), got {array.shape}")
+        return np.array([array[self.epoch == e].mean() for e in np.unique(self.epoch)])
+
+    def __getitem__(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``(centres, contexts, negatives)`` of one step (negative steps count from the end)."""
+        step = checks.integer(step, "step")
+        if not -self.steps <= step < self.steps:
+            raise IndexError(f"step {step} is out of range for {self.steps} steps")
+        return self.centres[step], self.contexts[step], self.negatives[step]
+
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         for step in range(self.steps):
-            yield self.centres[step], self.contexts[step], self.negatives[step]
+            yield self[step]
 
 
 def skipgram_batches(
@@ -338,10 +370,11 @@ def skipgram_batches(
     epochs = checks.integer(epochs, "epochs", minimum=1)
     batch_size = checks.integer(batch_size, "batch_size", minimum=1)
     rng = np.random.default_rng(checks.seed(seed))
-    centres, contexts, negatives = [], [], []
-    for _ in range(epochs):
+    centres, contexts, negatives, epoch = [], [], [], []
+    for e in range(epochs):
         c, x = skipgram_pairs(encoded, counts, window=window, sample=sample, rng=rng)
         used = len(c) // batch_size * batch_size
+        epoch.append(np.full(used // batch_size, e, dtype=np.int64))
         centres.append(c[:used])
         contexts.append(x[:used])
         negatives.append(rng.choice(len(noise), size=(used, negative), p=noise).astype(np.int64))
@@ -353,6 +386,7 @@ def skipgram_batches(
         np.concatenate(centres).reshape(-1, batch_size),
         np.concatenate(contexts).reshape(-1, batch_size),
         np.concatenate(negatives).reshape(-1, batch_size, negative),
+        np.concatenate(epoch),
     )
 
 

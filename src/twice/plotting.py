@@ -420,6 +420,10 @@ after 30 classes), so classes stay apart in greyscale and for readers who tell c
 """
 
 
+LINK_COLOR = "#C8C8C8"
+"""The light grey of the lines that :func:`plot_projection` draws between linked points."""
+
+
 def plot_projection(
     points: np.ndarray,
     labels: Sequence[str],
@@ -428,6 +432,7 @@ def plot_projection(
     names: Sequence[str] | None = None,
     xlabel: str = "first principal component",
     ylabel: str = "second principal component",
+    links: Sequence[tuple[int, int]] = (),
     ax: Any = None,
 ) -> Any:
     """Points in two dimensions, one colour and marker per class, each point optionally named.
@@ -448,6 +453,7 @@ def plot_projection(
         labels: the class of each point, ``n`` strings.
         title, xlabel, ylabel: the axes' title and labels.
         names: a text written beside each point, ``n`` strings, or ``None`` for none.
+        links: pairs of point indices to join with a thin grey line (the two words of a pair, say).
         ax: a Matplotlib ``Axes`` to draw on; a new figure when ``None``.
 
     Raises:
@@ -476,6 +482,9 @@ def plot_projection(
         raise ValueError(f"at most {len(CLASS_STYLES)} classes can be told apart, got {len(classes)}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
+    for link in links:
+        i, j = (checks.integer(k, "a link's index", minimum=0, maximum=len(xy) - 1) for k in link)
+        ax.plot(xy[[i, j], 0], xy[[i, j], 1], color=LINK_COLOR, linewidth=0.8, zorder=1)
     label_array = np.asarray(labels, dtype=object)
     for name, (color, marker) in zip(classes, CLASS_STYLES):
         chosen = label_array == name
@@ -488,6 +497,69 @@ def plot_projection(
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax
+
+
+def plot_relations(
+    vectors: np.ndarray,
+    words: Sequence[str],
+    pairs: Mapping[str, Sequence[tuple[str, str]]],
+    classes: Mapping[str, str],
+    *,
+    title: str,
+) -> Any:
+    """One panel per relation: its words' vectors on their own two principal components, each pair joined.
+
+    For each relation of ``pairs`` (``"country-capital"``: ``[("france", "paris"), ...]``), the vectors of
+    its words are projected with :func:`twice.embeddings.project_2d` and drawn by :func:`plot_projection`,
+    coloured by ``classes``, named, with a line from the first word of each pair to the second. If the
+    vectors hold an analogy, the lines of one panel are close to parallel. Returns the ``Figure``, whose
+    title is ``title``. Introduced in chapter 4.
+
+    >>> rng = np.random.default_rng(0)
+    >>> words = ["france", "paris", "italy", "rome", "king", "queen", "man", "woman"]
+    >>> figure = plot_relations(rng.normal(size=(8, 4)), words,
+    ...                         {"country-capital": [("france", "paris"), ("italy", "rome")],
+    ...                          "male-female": [("king", "queen"), ("man", "woman")]},
+    ...                         dict(zip(words, ["country", "capital"] * 2 + ["male", "female"] * 2)),
+    ...                         title="Random vectors")
+    >>> figure_text(figure), [ax.get_title() for ax in figure.axes]
+    ('<Figure: Random vectors>', ['country-capital', 'male-female'])
+
+    Raises:
+        KeyError: if a word of ``pairs`` is not in ``words`` or has no class.
+        ValueError: if ``vectors`` does not have one row per word, or there is no relation or no title.
+    """
+    import matplotlib.pyplot as plt
+
+    from .embeddings import project_2d
+
+    table = checks.array(vectors, "vectors", ndim=2, shape="(words, dim)")
+    if len(table) != len(words):
+        raise ValueError(f"vectors must have one row per word, {len(words)}, got {len(table)}")
+    if not pairs:
+        raise ValueError("pairs must name at least one relation")
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    row = {word: i for i, word in enumerate(words)}
+    columns = 2 if len(pairs) > 1 else 1
+    rows = -(-len(pairs) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(5.2 * columns, 3.6 * rows), squeeze=False)
+    for ax, (relation, relation_pairs) in zip(axes.flat, pairs.items()):
+        names = [word for pair in relation_pairs for word in pair]
+        missing = [word for word in names if word not in row]
+        if missing:
+            raise KeyError(f"the words {missing} of {relation!r} have no vector")
+        points = project_2d(table[[row[word] for word in names]])
+        plot_projection(
+            points, [classes[word] for word in names], names=names, title=relation,
+            links=[(2 * k, 2 * k + 1) for k in range(len(relation_pairs))], ax=ax,
+            xlabel="first principal component", ylabel="second principal component",
+        )
+    for ax in list(axes.flat)[len(pairs):]:
+        ax.set_visible(False)
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
 
 
 def figure_text(figure: Any) -> str:
