@@ -239,11 +239,9 @@ def test_newsgroups_constants_match_scikit_learn_source() -> None:
     assert NEWSGROUPS_FILENAME == "20news-bydate.tar.gz"
     # Read scikit-learn's source without importing the module: find_spec only locates it.
     spec = importlib.util.find_spec("sklearn")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("scikit-learn is not installed")
+    assert spec is not None and spec.submodule_search_locations, "scikit-learn (a dependency of twice) is missing"
     source_file = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "_twenty_newsgroups.py"
-    if not source_file.is_file():
-        pytest.skip(f"this scikit-learn keeps the 20 Newsgroups loader elsewhere than {source_file}")
+    assert source_file.is_file(), f"scikit-learn 1.9.1 (the pinned version) keeps its loader at {source_file}"
     source = source_file.read_text(encoding="utf-8")
     archive = re.search(r"ARCHIVE = RemoteFileMetadata\((.*?)\)", source, re.DOTALL)
     assert archive is not None
