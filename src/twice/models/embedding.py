@@ -9,8 +9,8 @@
 
 Word ids are integers, ``(N,)`` or ``(N, T)`` (``V``: words in the vocabulary; id 0 is the padding).
 The builders keep each framework's default initialiser, which the chapter measures: a Keras ``Embedding``
-draws ``uniform(-0.05, 0.05)``, an ``nn.Embedding`` ``N(0, 1)``, about 35 times larger in standard deviation (1 against 0.05/√3 ≈ 0.029) (and zeroes
-the row at ``padding_idx``). Importing this module imports neither framework; each builder imports its own.
+draws ``uniform(-0.05, 0.05)``, an ``nn.Embedding`` ``N(0, 1)``, about 35 times larger in standard deviation
+(1 against 0.05/√3 ≈ 0.029), and zeroes the row at ``padding_idx``. Importing this module imports neither framework; each builder imports its own.
 Introduced in chapter 4.
 """
 
