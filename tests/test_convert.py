@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from twice import models
+from twice.attention import MULTI_HEAD_ATTENTION_RULE
 from twice.convert import Copied, Transfer, keras_to_torch, torch_to_keras
 from twice.convolution import CONV2D_RULE
 from twice.dense import DENSE_RULE, FLATTEN_DENSE_RULE
@@ -748,7 +749,8 @@ def test_conv_pairs_with_equivalent_padding_are_accepted_and_agree(
     [
         (lambda L: L.BatchNormalization(), (8, 8, 1), "BatchNormalization"),
         (lambda L: L.Conv1D(2, 3), (5, 3), "Conv1D"),
-        (lambda L: L.LayerNormalization(), (5,), "LayerNormalization"),
+        (lambda L: L.GroupNormalization(groups=1), (5,), "GroupNormalization"),
+        (lambda L: L.PReLU(), (5,), "PReLU"),
         (lambda L: L.DepthwiseConv2D(3), (8, 8, 2), "DepthwiseConv2D"),
     ],
 )
@@ -759,7 +761,8 @@ def test_keras_layers_with_weights_of_unsupported_kinds_are_refused(
     keras_model = keras.Sequential([keras.Input(input_shape), layer])
     match = (
         rf"Keras layer {layer.name!r} \({kind}\) has weights, but only Dense, Conv2D, SimpleRNN, LSTM, GRU, "
-        r"Embedding \(and Bidirectional recurrent layers\) can be converted"
+        r"Embedding, MultiHeadAttention, LayerNormalization \(and Bidirectional recurrent layers, and custom "
+        r"layers made of these\) can be converted"
     )
     _assert_refused_both_ways(keras_model, torch.nn.Linear(2, 2), TypeError, match)
 
@@ -818,7 +821,7 @@ def test_torch_modules_with_parameters_of_unsupported_kinds_are_refused(
     keras_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4)])
     match = (
         rf"torch module {label} \({kind}\) has parameters or buffers, but only nn.Linear, nn.Conv2d, nn.RNN, "
-        "nn.LSTM, nn.GRU, nn.Embedding can be converted"
+        "nn.LSTM, nn.GRU, nn.Embedding, nn.MultiheadAttention, nn.LayerNorm can be converted"
     )
     _assert_refused_both_ways(keras_model, module_factory(torch), TypeError, match)
 
@@ -1027,6 +1030,314 @@ def test_an_embedding_bag_model_and_its_torch_twin_agree_after_conversion(
     with torch.no_grad():
         torch_logits = torch_model(torch.from_numpy(ids)).numpy()
     np.testing.assert_allclose(torch_logits, np.asarray(keras_model(ids)), atol=ATOL)
+
+
+# --- attention and layer normalisation (chapter 5) ----------------------------------------------------------
+
+
+def _keras_attention(keras: Any, t: int = 4, dim: int = 8, **kwargs: Any) -> Any:
+    """A Keras self-attention model (N, t, dim) -> (N, t, dim) around one MultiHeadAttention named 'mha'."""
+    kwargs = {"num_heads": 2, "key_dim": dim // 2, **kwargs}
+    x = keras.Input((t, dim))
+    return keras.Model(x, keras.layers.MultiHeadAttention(name="mha", **kwargs)(x, x))
+
+
+def _randomise_torch_all(torch: Any, module: Any, seed: int) -> None:
+    rng = _rng(seed)
+    with torch.no_grad():
+        for parameter in module.parameters():
+            parameter.copy_(
+                torch.from_numpy(rng.normal(scale=0.4, size=tuple(parameter.shape)).astype(np.float32))
+            )
+
+
+def _randomise_keras_all(keras_model: Any, seed: int) -> None:
+    rng = _rng(seed)
+    keras_model.set_weights(
+        [rng.normal(scale=0.4, size=w.shape).astype(np.float32) for w in keras_model.get_weights()]
+    )
+
+
+def _torch_attention_outputs(torch: Any, module: Any, *inputs: np.ndarray) -> np.ndarray:
+    tensors = [torch.from_numpy(x) for x in inputs]
+    if not module.batch_first:
+        tensors = [t.transpose(0, 1) for t in tensors]
+    query, value, key = (tensors + tensors[-1:])[:3] if len(tensors) > 1 else tensors * 3
+    with torch.no_grad():
+        out, _ = module(query, key, value)
+    result: np.ndarray = (out if module.batch_first else out.transpose(0, 1)).numpy()
+    return result
+
+
+@pytest.mark.parametrize("direction", _BOTH_WAYS)
+@pytest.mark.parametrize("bias", [True, False])
+def test_multi_head_attention_converts_both_ways_and_round_trips(
+    keras: Any, torch: Any, direction: TransferDirection, bias: bool
+) -> None:
+    keras_model, module = (
+        _keras_attention(keras, use_bias=bias),
+        torch.nn.MultiheadAttention(8, 2, bias=bias, batch_first=True),
+    )
+    if direction == "to torch":
+        _randomise_keras_all(keras_model, 20)
+    else:
+        _randomise_torch_all(torch, module, 20)
+    report = _transfer(direction, keras_model, module)
+    assert str(report.pairs[0]) == (
+        "mha (MultiHeadAttention, query/key/value in heads d, output heads d out) <-> <root> "
+        "(nn.MultiheadAttention, in_proj (3 heads d) in, out_proj out (heads d), batch_first=True) "
+        "with heads=2, key_dim=4"
+    )
+    assert [p.rule for p in report.pairs] == [MULTI_HEAD_ATTENTION_RULE]  # out_proj is no pair of its own
+    x = _normal(_rng(21), 3, 4, 8)
+    np.testing.assert_allclose(
+        _torch_attention_outputs(torch, module, x), np.asarray(keras_model(x)), atol=ATOL
+    )
+    back = _keras_attention(keras, use_bias=bias)
+    torch_to_keras(module, back)
+    before = keras_model.get_weights() if direction == "to torch" else back.get_weights()
+    keras_to_torch(back, module)
+    torch_to_keras(module, back)
+    for original, returned in zip(before, back.get_weights(), strict=True):
+        np.testing.assert_array_equal(returned, original)
+
+
+def test_attention_with_time_first_inputs_converts_and_says_so(keras: Any, torch: Any) -> None:
+    keras_model, module = _keras_attention(keras), torch.nn.MultiheadAttention(8, 2)  # batch_first=False
+    _randomise_keras_all(keras_model, 22)
+    pair = keras_to_torch(keras_model, module).pairs[0]
+    assert pair.torch_note == "batch_first=False"
+    assert pair.note.startswith("the torch module takes (T, N, E) inputs and Keras (N, T, E)")
+    x = _normal(_rng(23), 2, 4, 8)
+    np.testing.assert_allclose(
+        _torch_attention_outputs(torch, module, x), np.asarray(keras_model(x)), atol=ATOL
+    )
+
+
+@pytest.mark.parametrize("direction", _BOTH_WAYS)
+def test_keys_and_values_of_other_sizes_convert_to_separate_projections(
+    keras: Any, torch: Any, direction: TransferDirection
+) -> None:
+    query, value, key = keras.Input((4, 8)), keras.Input((6, 7)), keras.Input((6, 5))
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="cross")
+    keras_model = keras.Model([query, value, key], layer(query, value, key))
+    module = torch.nn.MultiheadAttention(8, 2, kdim=5, vdim=7, batch_first=True)
+    if direction == "to torch":
+        _randomise_keras_all(keras_model, 24)
+    else:
+        _randomise_torch_all(torch, module, 24)
+    pair = _transfer(direction, keras_model, module).pairs[0]
+    assert pair.torch_note == "batch_first=True, separate q/k/v_proj_weight (kdim=5, vdim=7)"
+    rng = _rng(25)
+    xs = [_normal(rng, 3, 4, 8), _normal(rng, 3, 6, 7), _normal(rng, 3, 6, 5)]
+    tq, tv, tk = (torch.from_numpy(x) for x in xs)
+    with torch.no_grad():
+        out, _ = module(tq, tk, tv)
+    np.testing.assert_allclose(out.numpy(), np.asarray(keras_model(xs)), atol=ATOL)
+
+
+@pytest.mark.parametrize(
+    ("keras_kwargs", "torch_kwargs", "match"),
+    [
+        (
+            {"key_dim": 8},  # keras.io's habit, key_dim = embed_dim: heads twice PyTorch's size
+            {},
+            (
+                r"Keras projects 8 query features to num_heads · key_dim = 2 · 8 = 16; "
+                r"nn.MultiheadAttention\(embed_dim=8, num_heads=2\) projects 8 to 8, in heads of head_dim = "
+                r"embed_dim // num_heads = 4: build the Keras layer with key_dim = embed_dim // num_heads"
+            ),
+        ),
+        (
+            {"value_dim": 2},
+            {},
+            r"value_dim=2 and key_dim=4 in Keras; torch's values have the queries' head size",
+        ),
+        ({"output_shape": 6}, {}, r"output_shape=\(6,\) in Keras; nn.MultiheadAttention projects back"),
+        ({"use_bias": False}, {}, r"use_bias=False in Keras, bias=True in torch"),
+        ({}, {"bias": False}, r"use_bias=True in Keras, bias=False in torch"),
+        ({}, {"add_bias_kv": True}, r"add_bias_kv=True, which appends a learned key and value"),
+        ({}, {"add_zero_attn": True}, r"add_zero_attn=True, which appends a key and a value of zeros"),
+        ({"use_gate": True}, {}, r"use_gate=True multiplies each head's output by a learned sigmoid gate"),
+        ({"sliding_window": 2}, {}, r"sliding_window=2 restricts each query to nearby keys"),
+        ({"num_heads": 4, "key_dim": 2}, {}, r"differ in heads: num_heads=4 in Keras, num_heads=2 in torch"),
+        ({}, {"kdim": 5}, r"keys and values have 8 and 8 features in Keras, kdim=5 and vdim=8 in torch"),
+    ],
+)
+def test_attention_pairs_without_a_counterpart_are_refused(
+    keras: Any, torch: Any, keras_kwargs: dict[str, Any], torch_kwargs: dict[str, Any], match: str
+) -> None:
+    keras_model = _keras_attention(keras, **keras_kwargs)
+    module = torch.nn.MultiheadAttention(8, 2, batch_first=True, **torch_kwargs)
+    before = [p.detach().clone() for p in module.parameters()]
+    _assert_refused_both_ways(
+        keras_model, module, ValueError, rf"^Keras layer 'mha' and torch module '<root>'.*{match}"
+    )
+    assert all(torch.equal(a, b) for a, b in zip(before, module.parameters()))
+
+
+def _keras_norm(keras: Any, shape: tuple[int, ...] = (4, 6), **kwargs: Any) -> Any:
+    return keras.Sequential([keras.Input(shape), keras.layers.LayerNormalization(name="ln", **kwargs)])
+
+
+@pytest.mark.parametrize("direction", _BOTH_WAYS)
+def test_layer_norm_weights_cross_and_the_epsilon_is_carried(
+    keras: Any, torch: Any, direction: TransferDirection
+) -> None:
+    keras_model, module = _keras_norm(keras), torch.nn.LayerNorm(6)  # epsilon 1e-3 and eps 1e-5
+    if direction == "to torch":
+        _randomise_keras_all(keras_model, 26)
+    else:
+        _randomise_torch_all(torch, module, 26)
+    x = _normal(_rng(27), 5, 4, 6) * 0.03  # small variance: a wrong epsilon shows
+    keras_model.predict(x, verbose=0)  # traces a predict function with the old epsilon in it
+    report = _transfer(direction, keras_model, module)
+    eps = 1e-3 if direction == "to torch" else 1e-5
+    assert keras_model.layers[0].epsilon == module.eps == eps
+    changed = (
+        "eps set to the Keras layer's 0.001 (was 1e-05)"
+        if direction == "to torch"
+        else "epsilon set to the torch module's 1e-05 (was 0.001)"
+    )
+    assert str(report.pairs[0]) == (
+        f"ln (LayerNormalization, out, epsilon={eps:g}) <-> <root> (nn.LayerNorm, out, eps={eps:g}); "
+        f"{changed}"
+    )
+    with torch.no_grad():
+        torch_out = module(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(np.asarray(keras_model(x)), torch_out, atol=ATOL)
+    np.testing.assert_allclose(keras_model.predict(x, verbose=0), torch_out, atol=ATOL)
+    assert _transfer(direction, keras_model, module).pairs[0].note == ""  # the same epsilon: nothing to say
+
+
+def test_layer_norm_without_a_bias_and_on_a_positive_last_axis_converts(keras: Any, torch: Any) -> None:
+    keras_model = _keras_norm(keras, center=False, axis=2)  # axis 2 of (N, 4, 6): the last
+    module = torch.nn.LayerNorm(6, bias=False)
+    _randomise_keras_all(keras_model, 28)
+    keras_to_torch(keras_model, module)
+    x = _normal(_rng(29), 3, 4, 6)
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.from_numpy(x)).numpy(), np.asarray(keras_model(x)), atol=ATOL)
+
+
+@pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`:UserWarning")
+@pytest.mark.parametrize(
+    ("keras_kwargs", "torch_factory", "match"),
+    [
+        ({"axis": 1}, lambda nn: nn.LayerNorm(6), r"Keras normalises over axis=\[1\]; only axis=-1"),
+        ({"rms_scaling": True}, lambda nn: nn.LayerNorm(6), r"rms_scaling=True \(deprecated in Keras\)"),
+        (
+            {"scale": False},
+            lambda nn: nn.LayerNorm(6),
+            r"scale=False, center=True in Keras: an nn.LayerNorm has a bias",
+        ),
+        (
+            {"center": False},
+            lambda nn: nn.LayerNorm(6),
+            r"center=False in Keras \(no beta\), but the torch module has a bias",
+        ),
+        (
+            {},
+            lambda nn: nn.LayerNorm(6, bias=False),
+            r"center=True in Keras \(a beta\), but the torch module has no bias",
+        ),
+        (
+            {},
+            lambda nn: nn.LayerNorm((4, 6)),
+            r"normalises over its last 2 axes \(normalized_shape=\(4, 6\)\)",
+        ),
+        (
+            {},
+            lambda nn: nn.LayerNorm(5),
+            r"differ in size: 6 features in Keras, normalized_shape=\(5,\) in torch",
+        ),
+    ],
+)
+def test_layer_norm_pairs_that_normalise_differently_are_refused(
+    keras: Any, torch: Any, keras_kwargs: dict[str, Any], torch_factory: Any, match: str
+) -> None:
+    module = torch_factory(torch.nn)
+    eps = module.eps
+    _assert_refused_both_ways(_keras_norm(keras, **keras_kwargs), module, ValueError, match)
+    assert module.eps == eps
+
+
+def test_an_encoder_layers_attention_keeps_its_out_proj(keras: Any, torch: Any) -> None:
+    # NonDynamicallyQuantizableLinear is an nn.Linear, but it belongs to the attention: it is no pair.
+    layer = torch.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    assert isinstance(layer.self_attn.out_proj, torch.nn.Linear)
+    match = (
+        r"but the torch model has 5 modules with parameters \(self_attn: MultiheadAttention, "
+        r"linear1: Linear, linear2: Linear, norm1: LayerNorm, norm2: LayerNorm\)$"
+    )
+    _assert_refused_both_ways(_keras_attention(keras), layer, ValueError, match)
+
+
+def test_a_custom_keras_layer_is_walked_into_in_the_order_of_its_sublayers(keras: Any, torch: Any) -> None:
+    L = keras.layers
+
+    class Pair(keras.layers.Layer):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(name="pair")
+            self.second = L.Dense(3, name="second")  # assigned first, called second
+            self.first = L.Dense(6, name="first")
+
+        def call(self, x: Any) -> Any:
+            return self.second(self.first(x))
+
+    keras_model = keras.Sequential([keras.Input((4,)), Pair()])
+    torch_model = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.Linear(4, 6))  # the same order
+    _randomise_keras_all(keras_model, 30)
+    report = keras_to_torch(keras_model, torch_model)
+    assert [(p.keras_layer, p.torch_module) for p in report.pairs] == [
+        ("pair/second", "0"),
+        ("pair/first", "1"),
+    ]
+    x = _normal(_rng(31), 5, 4)
+    with torch.no_grad():
+        torch_out = torch_model[0](torch_model[1](torch.from_numpy(x))).numpy()
+    np.testing.assert_allclose(torch_out, np.asarray(keras_model(x)), atol=ATOL)
+
+    class Scaled(keras.layers.Layer):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(name="scaled")
+            self.dense = L.Dense(3)
+            self.scale = self.add_weight(shape=(), initializer="ones")
+
+        def call(self, x: Any) -> Any:
+            return self.scale * self.dense(x)
+
+    class Head(keras.layers.Layer):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(name="head")
+            self.conv, self.flat, self.dense = L.Conv2D(2, 3), L.Flatten(), L.Dense(3)
+
+        def call(self, x: Any) -> Any:
+            return self.dense(self.flat(self.conv(x)))
+
+    hidden_flatten = keras.Sequential([keras.Input((4, 4, 1)), Head()])
+    torch_head = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(8, 3))
+    with pytest.raises(
+        ValueError, match=r"^Keras layer 'head' \(Head\) flattens or reshapes inside \(flatten"
+    ):
+        keras_to_torch(hidden_flatten, torch_head)
+
+    own_weight = keras.Sequential([keras.Input((4,)), Scaled()])
+    with pytest.raises(TypeError, match=r"^Keras layer 'scaled' \(Scaled\) has weights, but only Dense"):
+        keras_to_torch(own_weight, torch.nn.Linear(4, 3))
+
+
+def test_a_non_persistent_buffer_is_no_state_to_convert(keras: Any, torch: Any) -> None:
+    class Shifted(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self, persistent: bool) -> None:
+            super().__init__()
+            self.register_buffer("shift", torch.ones(4), persistent=persistent)
+            self.linear = torch.nn.Linear(4, 3)
+
+    keras_model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    assert len(keras_to_torch(keras_model, Shifted(persistent=False)).pairs) == 1
+    with pytest.raises(TypeError, match=r"torch module '<root>' \(Shifted\) has parameters or buffers"):
+        keras_to_torch(keras_model, Shifted(persistent=True))
 
 
 # --- imports ------------------------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ MODULES = {
     "twice.data.images": {"load_sample_images", "to_grayscale", "shift_images"},
     "twice.data.batches": {"fixed_batches", "batch_stream"},
     "twice.data.sequences": {"adding_problem", "as_sequences", "random_lengths", "pad"},
+    "twice.data.seq2seq": {
+        "DATE_FORMATS", "ISO_CHARACTERS", "ISO_LENGTH", "PAD_INDEX", "CharVocabulary", "DateTask",
+        "SequenceTask", "dates", "exact_match", "position_accuracy", "reversal", "sorting",
+    },
     "twice.data.download": {
         "CACHE_ENV_VAR",
         "sha256_of",

@@ -298,3 +298,156 @@ def test_padding_does_not_change_the_bag_classifiers_output_in_either_framework(
 def test_the_embedding_builders_refuse_bad_arguments(build: Any, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         build(models)
+
+
+# --- chapter 5: the Transformer twins -------------------------------------------------------------------
+
+
+def _random_weights(model: Any, seed: int) -> None:
+    """Random weights of order one in a Keras model or a torch module (biases and norms included)."""
+    rng = np.random.default_rng(seed)
+    if isinstance(model, torch.nn.Module):
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.copy_(
+                    torch.from_numpy(rng.normal(scale=0.4, size=tuple(parameter.shape)).astype(np.float32))
+                )
+    else:
+        model.set_weights(
+            [rng.normal(scale=0.4, size=w.shape).astype(np.float32) for w in model.get_weights()]
+        )
+
+
+def _lengths_mask(lengths: list[int], steps: int) -> np.ndarray:
+    return np.arange(steps)[None, :] < np.array(lengths)[:, None]  # (N, T), True = real
+
+
+@pytest.mark.parametrize("norm_first", [False, True], ids=["post-norm", "pre-norm"])
+@pytest.mark.parametrize("direction", ["to torch", "to Keras"])
+def test_the_encoder_blocks_agree_after_conversion_with_and_without_padding(
+    norm_first: bool, direction: str
+) -> None:
+    block = models.keras_encoder_block(8, 2, 16, norm_first=norm_first, name="block")
+    keras_model = keras.Sequential([keras.Input((5, 8)), block])
+    torch_model = models.torch_encoder_block(8, 2, 16, norm_first=norm_first)
+    assert (torch_model.norm_first, torch_model.norm1.eps, block.norm1.epsilon) == (norm_first, 1e-5, 1e-5)
+    if direction == "to torch":
+        _random_weights(keras_model, 40)
+        report = convert.keras_to_torch(keras_model, torch_model)
+    else:
+        _random_weights(torch_model, 40)
+        report = convert.torch_to_keras(torch_model, keras_model)
+    pairs = [(p.keras_layer, p.torch_module) for p in report.pairs]
+    assert pairs == [(f"block/{n}", n) for n in ("self_attn", "linear1", "linear2", "norm1", "norm2")]
+    x = np.random.default_rng(41).normal(size=(3, 5, 8)).astype(np.float32)
+    real = _lengths_mask([5, 3, 1], 5)
+    with torch.no_grad():
+        plain = torch_model.eval()(torch.from_numpy(x)).numpy()
+        padded = torch_model(torch.from_numpy(x), src_key_padding_mask=torch.from_numpy(~real)).numpy()
+    np.testing.assert_allclose(np.asarray(keras_model(x)), plain, atol=1e-5)
+    # An attention_mask (True = attend) and a Keras mask from the layer before leave the same positions out.
+    attend = real[:, :, None] & real[:, None, :]
+    by_attention_mask = np.asarray(block(x, attention_mask=attend))
+    masked = keras.layers.Masking(0.0)(np.where(real[:, :, None], x, 0.0).astype(np.float32))
+    by_keras_mask = np.asarray(block(masked))
+    for keras_out in (by_attention_mask, by_keras_mask):
+        np.testing.assert_allclose(keras_out[real], padded[real], atol=1e-5)  # the real positions agree
+    assert not np.allclose(by_attention_mask[~real], padded[~real], atol=1e-3)  # padded queries differ
+
+
+@pytest.mark.parametrize("padding", [False, True])
+@pytest.mark.parametrize("direction", ["to torch", "to Keras"])
+def test_the_position_classifiers_agree_after_conversion(padding: bool, direction: str) -> None:
+    keras_model = models.keras_position_classifier(12, 6, 8, 2, 16, 5, layers=2, padding=padding)
+    torch_model = models.torch_position_classifier(12, 6, 8, 2, 16, 5, layers=2, padding=padding)
+    if direction == "to torch":
+        _random_weights(keras_model, 42)
+        report = convert.keras_to_torch(keras_model, torch_model)
+    else:
+        _random_weights(torch_model, 42)
+        report = convert.torch_to_keras(torch_model, keras_model)
+    assert len(report.pairs) == 12  # embedding, 2 × 5 in the blocks, linear
+    assert (
+        report.pairs[6].keras_layer == "encoder_1/self_attn"
+        and report.pairs[6].torch_module == "layers.1.self_attn"
+    )
+    assert "positions" not in dict(torch_model.state_dict())  # the fixed encoding is no weight
+    ids = np.random.default_rng(43).integers(1, 12, size=(4, 6))
+    if padding:
+        ids[1, 4:], ids[2, 1:] = 0, 0
+    real = ids != 0
+    torch_model.eval()
+    with torch.no_grad():
+        torch_logits = torch_model(torch.from_numpy(ids)).numpy()
+    keras_logits = np.asarray(keras_model(ids))
+    assert keras_logits.shape == torch_logits.shape == (4, 6, 5)
+    np.testing.assert_allclose(keras_logits[real], torch_logits[real], atol=1e-5)
+    # The encoding added is the interleaved sinusoid of twice.attention, in both.
+    from twice.attention import sinusoidal_encoding
+
+    np.testing.assert_allclose(torch_model.positions.numpy(), sinusoidal_encoding(6, 8), atol=1e-7)
+    weights = {
+        "keras": models.keras_attention_weights(keras_model, ids),
+        "torch": models.torch_attention_weights(torch_model, ids),
+    }
+    for found in weights.values():
+        assert found.shape == (2, 4, 2, 6, 6)
+    both_real = np.broadcast_to(real[None, :, None, :, None] & real[None, :, None, None, :], (2, 4, 2, 6, 6))
+    np.testing.assert_allclose(weights["keras"][both_real], weights["torch"][both_real], atol=1e-5)
+    query_real = np.broadcast_to(real[None, :, None, :, None], (2, 4, 2, 6, 6))
+    assert (weights["torch"][query_real & ~both_real] == 0).all()  # no real query attends to padding
+    np.testing.assert_allclose(weights["torch"].sum(-1), 1.0, atol=1e-5)
+
+
+def test_padding_changes_nothing_at_the_real_positions_in_either_framework() -> None:
+    keras_model = models.keras_position_classifier(12, 8, 8, 2, 16, 5, padding=True)
+    keras_short = models.keras_position_classifier(
+        12, 3, 8, 2, 16, 5, padding=True
+    )  # the same weights' shapes
+    _random_weights(keras_model, 44)
+    keras_short.set_weights(keras_model.get_weights())
+    torch_model = models.torch_position_classifier(12, 8, 8, 2, 16, 5, padding=True).eval()
+    padded, short = np.array([[3, 4, 5, 0, 0, 0, 0, 0]]), np.array([[3, 4, 5]])
+    np.testing.assert_allclose(
+        np.asarray(keras_model(padded))[0, :3], np.asarray(keras_short(short))[0], atol=1e-5
+    )
+    with torch.no_grad():
+        torch_padded = torch_model(torch.from_numpy(padded)).numpy()[0, :3]
+        np.testing.assert_allclose(torch_padded, torch_model(torch.from_numpy(short)).numpy()[0], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "match"),
+    [
+        (lambda m: m.keras_encoder_block(10, 4, 16), ValueError, r"^dim=10 must be a multiple of heads=4"),
+        (lambda m: m.torch_encoder_block(8, 2, 0), ValueError, r"^hidden must be a positive integer, got 0$"),
+        (lambda m: m.torch_encoder_block(8, 2, 16, epsilon=0), ValueError, r"^epsilon must be positive"),
+        (lambda m: m.keras_encoder_block(8, 2, 16, norm_first=1), TypeError, r"^norm_first must be a bool"),
+        (lambda m: m.keras_position_classifier(10, 6, 7, 1, 8, 3), ValueError, r"^dim must be even"),
+        (
+            lambda m: m.torch_position_classifier(10, 6, 8, 2, 8, 3, layers=0),
+            ValueError,
+            r"^layers must be a positive",
+        ),
+        (
+            lambda m: m.torch_position_classifier(10, 6, 8, 2, 8, 3, padding=None),
+            TypeError,
+            r"^padding must be a bool",
+        ),
+        (
+            lambda m: m.keras_attention_weights(m.keras_survey_cnn(), np.zeros((1, 8, 8, 1))),
+            ValueError,
+            r"no encoder blocks",
+        ),
+        (
+            lambda m: m.torch_attention_weights(torch.nn.Linear(2, 2), np.zeros((1, 2))),
+            TypeError,
+            r"torch_position_classifier",
+        ),
+    ],
+)
+def test_the_transformer_builders_refuse_bad_arguments(
+    build: Any, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        build(models)

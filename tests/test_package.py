@@ -22,6 +22,7 @@ import twice_book
 # Every module of the package. Importing any of them imports no framework, except training_torch, which is
 # PyTorch code through and through (and is not imported by ``import twice``).
 FRAMEWORK_FREE = {
+    "twice.attention",
     "twice.checks",
     "twice.convert",
     "twice.convolution",
@@ -31,6 +32,7 @@ FRAMEWORK_FREE = {
     "twice.data.download",
     "twice.data.grammar",
     "twice.data.images",
+    "twice.data.seq2seq",
     "twice.data.sequences",
     "twice.data.text",
     "twice.dense",
@@ -42,6 +44,7 @@ FRAMEWORK_FREE = {
     "twice.models.cnn",
     "twice.models.embedding",
     "twice.models.rnn",
+    "twice.models.transformer",
     "twice.plotting",
     "twice.recurrent",
     "twice.timing",

@@ -992,3 +992,131 @@ def test_relations_get_one_panel_each_with_their_pairs_linked() -> None:
     with pytest.raises(ValueError, match="one row per word"):
         plot_relations(vectors[:3], words, pairs, classes, title="t")
     plt.close("all")
+
+
+# --- plot_attention ------------------------------------------------------------------------------------------
+
+
+def _reversal_weights(length: int = 5) -> np.ndarray:
+    """Attention that has learned to reverse: query t takes 0.9 from key length-1-t, the rest shared out."""
+    weights = np.full((length, length), 0.1 / (length - 1))
+    weights[np.arange(length), np.arange(length)[::-1]] = 0.9
+    return weights
+
+
+def _heat_maps(figure: Figure) -> list[Axes]:
+    return [ax for ax in figure.axes if ax.images and ax.get_visible() and ax.get_label() != "<colorbar>"]
+
+
+def test_attention_one_head_is_one_heat_map_with_a_labelled_colour_bar() -> None:
+    from twice.plotting import ATTENTION_CMAP, plot_attention
+
+    weights = _reversal_weights()
+    figure = plot_attention(weights, title="Reversal")
+    assert isinstance(figure, Figure)
+    assert figure_text(figure) == "<Figure: Reversal>"
+    (ax,) = _heat_maps(figure)
+    np.testing.assert_array_equal(ax.images[0].get_array(), weights)  # row: query, column: key
+    assert ax.images[0].get_cmap().name == ATTENTION_CMAP
+    assert ax.images[0].get_clim() == (0.0, 0.9)
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("key position", "query position", "")
+    colour_bars = [other for other in figure.axes if other.get_label() == "<colorbar>"]
+    assert len(colour_bars) == 1 and colour_bars[0].get_ylabel() == "attention weight"
+    figure.canvas.draw()  # renders with Agg
+
+
+def test_attention_heads_get_one_panel_each_on_one_colour_scale() -> None:
+    from twice.plotting import plot_attention
+
+    weights = np.stack([_reversal_weights(), np.full((5, 5), 0.2), np.eye(5)])
+    figure = plot_attention(weights, title="Three heads", xlabel="input", ylabel="output")
+    panels = _heat_maps(figure)
+    assert [ax.get_title() for ax in panels] == ["head 1", "head 2", "head 3"]
+    for ax, head in zip(panels, weights):
+        np.testing.assert_array_equal(ax.images[0].get_array(), head)
+        assert ax.images[0].get_clim() == (0.0, 1.0)  # shared: 0 to the largest weight of every head
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("input", "output")
+    named = plot_attention(weights, title="Named", head_titles=["a", "b", "c"])
+    assert [ax.get_title() for ax in _heat_maps(named)] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("heads", "rows", "columns"), [(1, 1, 1), (2, 1, 2), (4, 1, 4), (5, 2, 4), (8, 2, 4)]
+)
+def test_attention_puts_four_heads_to_a_row(heads: int, rows: int, columns: int) -> None:
+    from twice.plotting import plot_attention
+
+    figure = plot_attention(np.full((heads, 3, 4), 0.25), title="Heads")
+    panels = _heat_maps(figure)
+    assert len(panels) == heads
+    spec = panels[0].get_subplotspec()
+    assert spec is not None and spec.get_gridspec().get_geometry() == (rows, columns)
+    hidden = [ax for ax in figure.axes if not ax.get_visible()]
+    assert len(hidden) == rows * columns - heads
+
+
+def test_attention_tick_labels_name_the_tokens() -> None:
+    from twice.plotting import plot_attention
+
+    weights = np.full((3, 4), 0.25)  # T=3 queries, S=4 keys
+    figure = plot_attention(weights, title="Tokens", x_labels=["a", "b", "c", 7], y_labels=("x", "y", "z"))
+    (ax,) = _heat_maps(figure)
+    figure.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c", "7"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y", "z"]
+    assert list(ax.get_xticks()) == [0, 1, 2, 3] and list(ax.get_yticks()) == [0, 1, 2]
+
+
+def test_attention_without_labels_ticks_whole_positions() -> None:
+    from twice.plotting import plot_attention
+
+    figure = plot_attention(np.full((20, 20), 0.05), title="Long")
+    (ax,) = _heat_maps(figure)
+    figure.canvas.draw()
+    ticks = [tick for tick in ax.get_xticks() if 0 <= tick <= 19]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+
+
+def test_attention_colour_map_is_sequential_and_neither_orange_nor_blue() -> None:
+    from twice.plotting import ATTENTION_CMAP
+
+    colormap = matplotlib.colormaps[ATTENTION_CMAP]
+    samples = [mcolors.to_hex(colormap(x)) for x in np.linspace(0, 1, 11)]
+    lightness = [_lab(color)[0] for color in samples]
+    assert all(a > b for a, b in itertools.pairwise(lightness)), "light to dark, so that it reads in grey"
+    assert lightness[0] > 95 and lightness[-1] < 35
+    framework_hues = [_hue_degrees(FRAMEWORK_COLORS[name])[0] for name in ("tensorflow", "pytorch")]
+    for color in samples:
+        hue, saturation = _hue_degrees(color)
+        if saturation < 0.15:
+            continue  # near white: no hue to mistake
+        for framework_hue in framework_hues:
+            distance = min(abs(hue - framework_hue), 360 - abs(hue - framework_hue))
+            assert distance >= 35, f"{color} is within {distance:.0f}° of hue of a framework colour"
+
+
+@pytest.mark.parametrize(
+    ("weights", "options", "error", "match"),
+    [
+        (np.zeros(4), {}, ValueError, r"weights must have shape \(T, S\) or \(heads, T, S\)"),
+        (np.zeros((1, 2, 2, 2)), {}, ValueError, r"weights must have shape"),
+        (np.zeros((0, 3)), {}, ValueError, r"non-empty, got \(0, 3\)"),
+        ([["a"]], {}, TypeError, r"weights must be a numeric array"),
+        (np.array([[0.5, -0.1]]), {}, ValueError, r"finite and non-negative"),
+        (np.array([[0.5, np.nan]]), {}, ValueError, r"finite and non-negative"),
+        (np.eye(2), {"title": ""}, ValueError, r"every figure in the book needs a title"),
+        (np.eye(2), {"x_labels": ["a"]}, ValueError, r"x_labels must hold one label per position, 2"),
+        (np.eye(2), {"y_labels": "ab"}, ValueError, r"y_labels must hold one label per position"),
+        (np.eye(2), {"head_titles": ["a"]}, ValueError, r"head_titles are for weights of several heads"),
+        (np.ones((2, 2, 2)), {"head_titles": ["a"]}, ValueError, r"one title per head, 2"),
+    ],
+)
+def test_attention_refuses_bad_input_before_drawing(
+    weights: Any, options: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    from twice.plotting import plot_attention
+
+    arguments: dict[str, Any] = {"title": "Bad", **options}
+    with pytest.raises(error, match=match):
+        plot_attention(weights, **arguments)
+    assert plt.get_fignums() == []

@@ -6,7 +6,7 @@ data and the training-curve plot). The rest is organised by what a module is abo
 * one module per layer family, each with the NumPy reference of its formulas and its
   :class:`~twice.layouts.WeightRule` for moving weights between Keras and PyTorch:
   :mod:`twice.dense` (chapter 1), :mod:`twice.convolution` (chapter 2), :mod:`twice.recurrent` (chapter 3),
-  :mod:`twice.embeddings` (chapter 4);
+  :mod:`twice.embeddings` (chapter 4), :mod:`twice.attention` (chapter 5);
 * :mod:`twice.layouts` (where each framework puts its axes, and the shapes glossary), :mod:`twice.convert`
   (whole models across frameworks), :mod:`twice.checks` (argument checks);
 * :mod:`twice.data` and :mod:`twice.models` (packages: data sets and batches; the book's models, each as
@@ -22,6 +22,7 @@ The instructors' and the build's tooling (otter-grader, the Sphinx extension) is
 """
 
 from . import (
+    attention,
     checks,
     convert,
     convolution,
@@ -53,6 +54,7 @@ __all__ = [
     "Digits",
     "DownloadError",
     "EnvironmentReport",
+    "attention",
     "checks",
     "convert",
     "convolution",

@@ -5,8 +5,9 @@ What each kind of layer stores, and how its weights move, is that kind's :class:
 defined beside its NumPy reference: :data:`twice.dense.DENSE_RULE`, :data:`twice.dense.FLATTEN_DENSE_RULE`
 (a Dense that reads a flattened feature map: its inputs must be put in the other framework's order, where
 a plain transpose fits and is silently wrong), :data:`twice.convolution.CONV2D_RULE`, the recurrent rules of
-:mod:`twice.recurrent` and :data:`twice.embeddings.EMBEDDING_RULE` (an embedding table, the same in both).
-This module only
+:mod:`twice.recurrent`, :data:`twice.embeddings.EMBEDDING_RULE` (an embedding table, the same in both),
+:data:`twice.attention.MULTI_HEAD_ATTENTION_RULE` and :data:`twice.attention.LAYER_NORM_RULE` (whose
+``epsilon`` is carried across with the weights). This module only
 pairs the layers of two models, chooses the rule for each pair, applies it in the direction asked for, and
 reports what it did (:class:`Transfer`).
 
@@ -23,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .attention import LAYER_NORM_RULE, MULTI_HEAD_ATTENTION_RULE, AttentionRule
 from .convolution import CONV2D_RULE
 from .dense import DENSE_RULE, FLATTEN_DENSE_RULE
 from .embeddings import EMBEDDING_RULE
@@ -31,7 +33,8 @@ from .recurrent import GRU_RULE, LSTM_RULE, SIMPLE_RNN_RULE, RecurrentRule
 
 _KINDS = (
     ("Dense", "Linear"), ("Conv2D", "Conv2d"), ("SimpleRNN", "RNN"), ("LSTM", "LSTM"), ("GRU", "GRU"),
-    ("Embedding", "Embedding"),
+    ("Embedding", "Embedding"), ("MultiHeadAttention", "MultiheadAttention"),
+    ("LayerNormalization", "LayerNorm"),
 )  # fmt: skip
 """The pairs of layer kinds that can be converted: ``(Keras layer class, torch.nn module class)``."""
 
@@ -39,7 +42,7 @@ _RECURRENT_RULES: dict[str, RecurrentRule] = {"SimpleRNN": SIMPLE_RNN_RULE, "LST
 """The recurrent kinds, by Keras class name. A Keras ``Bidirectional`` wrapper pairs with
 ``bidirectional=True``, and each layer of a stacked torch module (``num_layers``) with one Keras layer."""
 
-Rule = WeightRule | RecurrentRule
+Rule = WeightRule | RecurrentRule | AttentionRule
 
 
 def _inner(keras: Any, layer: Any) -> Any:
@@ -101,8 +104,33 @@ class Transfer:
         return str(self)
 
 
-def _keras_weighted_layers(keras: Any, model: Any) -> list[Any]:
-    """The layers of ``model`` that hold weights, in order; TypeError for kinds this module cannot convert."""
+def _is_custom(keras: Any, layer: Any) -> bool:
+    """Whether ``layer`` is a layer class of the user's (not Keras' own, not a model): one to walk into."""
+    return not type(layer).__module__.startswith("keras.") and not isinstance(layer, keras.Model)
+
+
+def _expected_weights(keras: Any, layer: Any) -> int:
+    """How many weights a plain (not LoRA-enabled, not quantised) layer of this configuration has."""
+    inner = _inner(keras, layer)
+    kind = type(inner).__name__
+    if kind in _RECURRENT_RULES:
+        return (3 if inner.use_bias else 2) * (2 if inner is not layer else 1)
+    if kind == "MultiHeadAttention":
+        per_projection = 2 if layer.use_bias else 1
+        return per_projection * (5 if getattr(layer, "_use_gate", False) else 4)
+    if kind == "LayerNormalization":
+        return int(bool(layer.scale or layer.rms_scaling)) + int(bool(layer.center and not layer.rms_scaling))
+    return 2 if getattr(layer, "use_bias", False) else 1  # an Embedding has its table only
+
+
+def _keras_weighted_layers(keras: Any, model: Any) -> list[tuple[str, Any]]:
+    """``(label, layer)`` for the layers of ``model`` that hold weights, in order; TypeError for kinds this
+    module cannot convert.
+
+    A custom layer (a ``keras.layers.Layer`` subclass of the user's) whose weights all belong to its
+    sublayers is walked into, its sublayers in the order they were assigned (as ``named_modules()`` walks a
+    torch module's children in the order they were registered); their labels are ``outer/inner``.
+    """
     if not isinstance(model, keras.Model):
         raise TypeError(
             f"keras_model must be a keras.Model (Sequential or functional), got {type(model).__name__}"
@@ -112,41 +140,56 @@ def _keras_weighted_layers(keras: Any, model: Any) -> list[Any]:
             "the Keras model is not built, so its layers have no weights yet: start it with "
             "keras.Input(...), call model.build(input_shape) or call it on a batch"
         )
-    layers = []
-    for layer in model.layers:
+    supported: tuple[type[Any], ...] = tuple(getattr(keras.layers, k) for k, _ in _KINDS)
+    layers: list[tuple[str, Any]] = []
+
+    def visit(layer: Any, label: str) -> None:
         if not layer.weights:
-            continue  # Input, Flatten, pooling, Dropout, activations: nothing to copy
+            return  # Input, Flatten, pooling, Dropout, activations: nothing to copy
         kind = type(layer).__name__
         if isinstance(layer, keras.Model):
             raise TypeError(
-                f"Keras layer {layer.name!r} is a nested model ({kind}); only flat Sequential or functional "
+                f"Keras layer {label!r} is a nested model ({kind}); only flat Sequential or functional "
                 "models are supported: list its layers in the outer model"
             )
-        supported: tuple[type[Any], ...] = tuple(getattr(keras.layers, k) for k, _ in _KINDS)
         if not isinstance(_inner(keras, layer), supported):
+            inner = list(layer._flatten_layers(include_self=False, recursive=False))
+            owned = {id(w) for sub in inner for w in sub.weights}
+            if _is_custom(keras, layer) and inner and all(id(w) in owned for w in layer.weights):
+                reorders = (keras.layers.Flatten, keras.layers.Reshape)
+                everything = layer._flatten_layers(include_self=False, recursive=True)
+                flattening = [sub.name for sub in everything if isinstance(sub, reorders)]
+                if flattening:
+                    # Nothing inside a custom layer is traced, so the order a Dense after it reads is unknown.
+                    raise ValueError(
+                        f"Keras layer {label!r} ({kind}) flattens or reshapes inside "
+                        f"({', '.join(flattening)}), where the order of the values a Dense reads cannot be "
+                        "told; list its layers in the model"
+                    )
+                for sub in inner:
+                    visit(sub, f"{label}/{sub.name}")
+                return
             names = ", ".join(k for k, _ in _KINDS)
             raise TypeError(
-                f"Keras layer {layer.name!r} ({kind}) has weights, but only {names} (and Bidirectional "
-                "recurrent layers) can be converted"
+                f"Keras layer {label!r} ({kind}) has weights, but only {names} (and Bidirectional "
+                "recurrent layers, and custom layers made of these) can be converted"
             )
-        inner = _inner(keras, layer)
-        per_direction = (3 if inner.use_bias else 2) if type(inner).__name__ in _RECURRENT_RULES else None
-        if per_direction is None:
-            expected = 2 if getattr(layer, "use_bias", False) else 1  # an Embedding has its table only
-        else:
-            expected = per_direction * (2 if inner is not layer else 1)
+        expected = _expected_weights(keras, layer)
         if len(layer.weights) != expected:
             # LoRA adds two low-rank matrices and quantisation adds scales; neither has a plain torch twin.
             raise TypeError(
-                f"Keras layer {layer.name!r} ({kind}) has {len(layer.weights)} weights, expected {expected}: "
+                f"Keras layer {label!r} ({kind}) has {len(layer.weights)} weights, expected {expected}: "
                 "LoRA-enabled or quantised layers cannot be converted"
             )
         if getattr(layer, "data_format", "channels_last") != "channels_last":
             raise ValueError(
-                f"Keras layer {layer.name!r} uses data_format={layer.data_format!r}; only channels_last "
+                f"Keras layer {label!r} uses data_format={layer.data_format!r}; only channels_last "
                 "Keras models are supported (where a Flatten lists (H, W, C) and PyTorch's lists (C, H, W))"
             )
-        layers.append(layer)
+        layers.append((label, layer))
+
+    for layer in model.layers:
+        visit(layer, layer.name)
     return layers
 
 
@@ -159,9 +202,16 @@ def _torch_weighted_modules(nn: Any, model: Any) -> list[tuple[str, Any, int | N
     if not isinstance(model, nn.Module):
         raise TypeError(f"torch_model must be a torch.nn.Module, got {type(model).__name__}")
     modules: list[tuple[str, Any, int | None]] = []
+    inside: list[str] = []  # the name prefixes of nn.MultiheadAttention modules, whose out_proj is their own
     for name, module in model.named_modules():
-        # Direct state only: a container such as nn.Sequential holds its children's parameters, not its own.
-        own_state = list(module.parameters(recurse=False)) + list(module.buffers(recurse=False))
+        if any(name.startswith(prefix) for prefix in inside):
+            continue  # out_proj: an nn.Linear (NonDynamicallyQuantizableLinear) that the attention rule moves
+        # Direct state only: a container such as nn.Sequential holds its children's parameters, not its own;
+        # and only state that state_dict() saves (a non-persistent buffer is a derived constant, such as a
+        # table of positional encodings).
+        transient: set[str] = getattr(module, "_non_persistent_buffers_set", set())
+        buffers = [b for n, b in module.named_buffers(recurse=False) if n not in transient]
+        own_state = list(module.parameters(recurse=False)) + buffers
         if not own_state:
             continue
         label = name or "<root>"
@@ -175,6 +225,8 @@ def _torch_weighted_modules(nn: Any, model: Any) -> list[tuple[str, Any, int | N
             modules.extend((label, module, index) for index in range(module.num_layers))
         else:
             modules.append((label, module, None))
+        if isinstance(module, nn.MultiheadAttention):
+            inside.append(f"{name}." if name else "")
     return modules
 
 
@@ -424,6 +476,114 @@ def _recurrent_mismatch(keras: Any, layer: Any, label: str, module: Any, index: 
     return None
 
 
+def _attention_mismatch(layer: Any, label: str, module: Any) -> str | None:
+    """Why a Keras MultiHeadAttention and a torch nn.MultiheadAttention differ, or ``None``."""
+    pair = f"Keras layer {layer.name!r} and torch module {label!r}"
+    if module.bias_k is not None:
+        return (
+            f"{pair}: the torch module has add_bias_kv=True, which appends a learned key and value to every "
+            "sequence; Keras' MultiHeadAttention has no such thing"
+        )
+    if module.add_zero_attn:
+        return (
+            f"{pair}: the torch module has add_zero_attn=True, which appends a key and a value of zeros to "
+            "every sequence; Keras' MultiHeadAttention has no such thing"
+        )
+    if getattr(layer, "_use_gate", False):
+        return f"{pair}: use_gate=True multiplies each head's output by a learned sigmoid gate; torch cannot"
+    if getattr(layer, "_sliding_window", None) is not None:
+        return (
+            f"{pair}: sliding_window={layer._sliding_window} restricts each query to nearby keys in Keras; "
+            "nn.MultiheadAttention has no such setting (pass it an attn_mask instead)"
+        )
+    if tuple(layer.attention_axes or ()) != (1,):
+        return (
+            f"{pair}: Keras attends over axes {tuple(layer.attention_axes)}; nn.MultiheadAttention over the "
+            "sequence of (N, T, features) inputs only"
+        )
+    if layer.num_heads != module.num_heads:
+        return (
+            f"{pair} differ in heads: num_heads={layer.num_heads} in Keras, num_heads={module.num_heads} in "
+            "torch"
+        )
+    heads, key_dim, embed = layer.num_heads, layer.key_dim, module.embed_dim
+    query_in = int(layer.query_dense.kernel.shape[0])
+    if heads * key_dim != embed or query_in != embed:
+        return (
+            f"{pair}: Keras projects {query_in} query features to num_heads · key_dim = {heads} · {key_dim} "
+            f"= {heads * key_dim}; nn.MultiheadAttention(embed_dim={embed}, num_heads={module.num_heads}) "
+            f"projects {embed} to {embed}, in heads of head_dim = embed_dim // num_heads = {module.head_dim}: "
+            "build the Keras layer with key_dim = embed_dim // num_heads"
+        )
+    if layer.value_dim != key_dim:
+        return (
+            f"{pair}: value_dim={layer.value_dim} and key_dim={key_dim} in Keras; torch's values have the "
+            "queries' head size"
+        )
+    output_shape = getattr(layer, "_output_shape", None)
+    if output_shape and tuple(output_shape) != (query_in,):
+        return (
+            f"{pair}: output_shape={tuple(output_shape)} in Keras; nn.MultiheadAttention projects back to "
+            f"embed_dim ({embed},)"
+        )
+    if layer.use_bias != (module.in_proj_bias is not None):
+        return (
+            f"{pair}: use_bias={layer.use_bias} in Keras, "
+            f"bias={module.in_proj_bias is not None} in torch"
+        )
+    key_in, value_in = int(layer.key_dense.kernel.shape[0]), int(layer.value_dense.kernel.shape[0])
+    if (key_in, value_in) != (module.kdim, module.vdim):
+        return (
+            f"{pair}: keys and values have {key_in} and {value_in} features in Keras, kdim={module.kdim} and "
+            f"vdim={module.vdim} in torch"
+        )
+    return None
+
+
+def _keras_input_rank(layer: Any) -> int | None:
+    """The rank of the input a built Keras layer was built for, or ``None`` if it cannot be told."""
+    shapes = getattr(layer, "_build_shapes_dict", None) or {}
+    shape = next(iter(shapes.values()), None)
+    return None if shape is None else len(shape)
+
+
+def _layer_norm_mismatch(layer: Any, label: str, module: Any) -> str | None:
+    """Why a Keras LayerNormalization and a torch nn.LayerNorm normalise differently, or ``None``."""
+    pair = f"Keras layer {layer.name!r} and torch module {label!r}"
+    if layer.rms_scaling:
+        return (
+            f"{pair}: rms_scaling=True (deprecated in Keras) divides by √(var + epsilon) without subtracting "
+            "the mean; nn.LayerNorm subtracts it"
+        )
+    axes = list(layer.axis) if isinstance(layer.axis, (list, tuple)) else [layer.axis]
+    rank = _keras_input_rank(layer)
+    if len(axes) != 1 or not (axes[0] == -1 or (rank is not None and axes[0] == rank - 1)):
+        return (
+            f"{pair}: Keras normalises over axis={layer.axis}; only axis=-1 (the features) has an "
+            "nn.LayerNorm twin here"
+        )
+    if len(module.normalized_shape) != 1:
+        return (
+            f"{pair}: the torch module normalises over its last {len(module.normalized_shape)} axes "
+            f"(normalized_shape={tuple(module.normalized_shape)}); Keras' axis=-1 over the last one"
+        )
+    if layer.center and not layer.scale:
+        return f"{pair}: scale=False, center=True in Keras: an nn.LayerNorm has a bias only with a weight"
+    torch_bias = module.bias is not None
+    if layer.center != torch_bias:
+        return (
+            f"{pair}: center={layer.center} in Keras ({'a' if layer.center else 'no'} beta), but the torch "
+            f"module has {'a' if torch_bias else 'no'} bias (bias={torch_bias})"
+        )
+    features = int(layer.gamma.shape[0])
+    if features != int(module.normalized_shape[0]):
+        return (
+            f"{pair} differ in size: {features} features in Keras, normalized_shape="
+            f"{tuple(module.normalized_shape)} in torch"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class _Step:
     """One pair of layers, checked to fit, with the rule (and sizes) that moves its weights."""
@@ -434,6 +594,12 @@ class _Step:
     rule: Rule
     sizes: dict[str, int]
     index: int | None = None  # the layer of a stacked torch recurrent module
+    keras_label: str = ""  # the layer's name, with the custom layers it lies in: "block/self_attn"
+
+    @property
+    def keras_name(self) -> str:
+        """What the report calls the Keras layer."""
+        return self.keras_label or self.layer.name
 
 
 def _plan(keras_model: Any, torch_model: Any) -> list[_Step]:
@@ -444,7 +610,7 @@ def _plan(keras_model: Any, torch_model: Any) -> list[_Step]:
     layers = _keras_weighted_layers(keras, keras_model)
     modules = _torch_weighted_modules(nn, torch_model)
     if len(layers) != len(modules):
-        keras_list = ", ".join(f"{layer.name}: {type(layer).__name__}" for layer in layers)
+        keras_list = ", ".join(f"{name}: {type(layer).__name__}" for name, layer in layers)
         torch_list = ", ".join(
             f"{name}: {type(module).__name__}" + ("" if index is None else f" layer {index}")
             for name, module, index in modules
@@ -455,26 +621,40 @@ def _plan(keras_model: Any, torch_model: Any) -> list[_Step]:
         )
     has_flatten = any(isinstance(layer, keras.layers.Flatten) for layer in keras_model.layers)
     plan = []
-    for layer, (label, module, index) in zip(layers, modules):
+    for (keras_label, layer), (label, module, index) in zip(layers, modules):
         keras_kind, torch_kind = type(layer).__name__, type(module).__name__
         kinds = [(k, t) for k, t in _KINDS if isinstance(_inner(keras, layer), getattr(keras.layers, k))]
         if not isinstance(module, getattr(nn, kinds[0][1])):
             pairs = " and ".join(f"{k} with nn.{t}" for k, t in _KINDS)
             raise ValueError(  # noqa: TRY004 - the models are of the right type; their layers do not pair up
-                f"Keras layer {layer.name!r} ({keras_kind}) is paired with torch module {label!r} "
+                f"Keras layer {keras_label!r} ({keras_kind}) is paired with torch module {label!r} "
                 f"({torch_kind}): the weighted layers must come in the same order, {pairs}"
             )
         if kinds[0][0] in _RECURRENT_RULES:
             reason = _recurrent_mismatch(keras, layer, label, module, index or 0)
             if reason is not None:
                 raise ValueError(reason)
-            plan.append(_Step(layer, label, module, _RECURRENT_RULES[kinds[0][0]], {}, index or 0))
+            recurrent_rule = _RECURRENT_RULES[kinds[0][0]]
+            plan.append(_Step(layer, label, module, recurrent_rule, {}, index or 0, keras_label))
             continue
         if isinstance(module, nn.Embedding):
             reason = _embedding_mismatch(layer, label, module)
             if reason is not None:
                 raise ValueError(reason)
-            plan.append(_Step(layer, label, module, EMBEDDING_RULE, {}))
+            plan.append(_Step(layer, label, module, EMBEDDING_RULE, {}, None, keras_label))
+            continue
+        if isinstance(module, nn.MultiheadAttention):
+            reason = _attention_mismatch(layer, label, module)
+            if reason is not None:
+                raise ValueError(reason)
+            sizes = {"heads": int(module.num_heads), "key_dim": int(module.head_dim)}
+            plan.append(_Step(layer, label, module, MULTI_HEAD_ATTENTION_RULE, sizes, None, keras_label))
+            continue
+        if isinstance(module, nn.LayerNorm):
+            reason = _layer_norm_mismatch(layer, label, module)
+            if reason is not None:
+                raise ValueError(reason)
+            plan.append(_Step(layer, label, module, LAYER_NORM_RULE, {}, None, keras_label))
             continue
         if layer.use_bias != (module.bias is not None):
             raise ValueError(
@@ -490,7 +670,7 @@ def _plan(keras_model: Any, torch_model: Any) -> list[_Step]:
             if reason is not None:
                 raise ValueError(reason)
             rule, sizes = CONV2D_RULE, {}
-        plan.append(_Step(layer, label, module, rule, sizes))
+        plan.append(_Step(layer, label, module, rule, sizes, None, keras_label))
     return plan
 
 
@@ -550,7 +730,7 @@ def _recurrent_writes(
     for layer, suffix in _directions(keras, step):
         names = [f"{kind}_l{step.index}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         parameters = [getattr(step.module, name, None) for name in names]
-        keras_name = step.layer.name if layer is step.layer else f"{step.layer.name}/{layer.name}"
+        keras_name = step.keras_name if layer is step.layer else f"{step.keras_name}/{layer.name}"
         torch_name = f"{step.label} layer {step.index}{' reverse' if suffix else ''}"
         if direction == "to torch":
             converted = step.rule.to_torch(*_keras_weights(layer))
@@ -567,17 +747,90 @@ def _recurrent_writes(
     return writes
 
 
+def _attention_write(
+    torch: Any, step: _Step, direction: str
+) -> tuple[Callable[[], None], tuple[str, str, str]]:
+    """Convert one attention pair, checked and unwritten: the write, and the report's notes."""
+    module = step.module
+    parameters = dict(module.named_parameters())  # in_proj_weight (or q/k/v_proj_weight), ..., out_proj.*
+    packed = bool(module._qkv_same_embed_dim)
+    if direction == "to torch":
+        arrays = MULTI_HEAD_ATTENTION_RULE.to_torch(_keras_weights(step.layer), packed=packed)
+        if set(arrays) != set(parameters):
+            raise ValueError(
+                f"Keras layer {step.keras_name!r} and torch module {step.label!r} do not fit: the weights "
+                f"converted to torch are {sorted(arrays)}, the module has {sorted(parameters)}"
+            )
+        for name, array in arrays.items():
+            _check_shape(step, array, tuple(parameters[name].shape), direction)
+        write = _torch_setter(torch, [(parameters[name], array) for name, array in arrays.items()])
+    else:
+        values = {name: _to_numpy(torch, parameter) for name, parameter in parameters.items()}
+        converted = MULTI_HEAD_ATTENTION_RULE.to_keras(values, heads=module.num_heads)
+        targets = [tuple(w.shape) for w in step.layer.weights]
+        if len(converted) != len(targets):
+            raise ValueError(
+                f"Keras layer {step.keras_name!r} and torch module {step.label!r} do not fit: "
+                f"{len(converted)} weights converted to Keras, the layer has {len(targets)}"
+            )
+        for array, target in zip(converted, targets):
+            _check_shape(step, array, target, direction)
+        write = _keras_setter(step.layer, converted)
+    torch_note = f"batch_first={module.batch_first}"
+    if not packed:
+        torch_note += f", separate q/k/v_proj_weight (kdim={module.kdim}, vdim={module.vdim})"
+    note = (
+        ""
+        if module.batch_first
+        else "the torch module takes (T, N, E) inputs and Keras (N, T, E): transpose them for it, or build "
+        "it with batch_first=True"
+    )
+    return write, ("", torch_note, note)
+
+
+def _epsilon_write(step: _Step, direction: str) -> tuple[Callable[[], None], tuple[str, str, str], bool]:
+    """Set the target's epsilon to the source's: the write, the report's notes, and whether it changes."""
+    keras_epsilon, torch_eps = float(step.layer.epsilon), float(step.module.eps)
+    if direction == "to torch":
+        source, old = keras_epsilon, torch_eps
+        note = f"eps set to the Keras layer's {source:g} (was {old:g})"
+
+        def write() -> None:
+            step.module.eps = source
+    else:
+        source, old = torch_eps, keras_epsilon
+        note = f"epsilon set to the torch module's {source:g} (was {old:g})"
+
+        def write() -> None:
+            step.layer.epsilon = source
+
+    changed = source != old
+    return write, (f"epsilon={source:g}", f"eps={source:g}", note if changed else ""), changed
+
+
+def _forget_traced_functions(keras_model: Any) -> None:
+    """Drop a Keras model's traced fit/evaluate/predict functions: they hold the old epsilons as constants."""
+    for name in ("train_function", "test_function", "predict_function"):
+        if getattr(keras_model, name, None) is not None:
+            setattr(keras_model, name, None)
+
+
 def _transfer(keras_model: Any, torch_model: Any, direction: Literal["to torch", "to Keras"]) -> Transfer:
     """Plan, convert every pair and check its shapes, and only then write: all or nothing."""
     import keras
     import torch
 
     writes: list[tuple[_Step, str, str, Callable[[], None]]] = []
-    notes: dict[int, tuple[str, str, str]] = {}  # by id of the step: an embedding's padding on each side
+    notes: dict[int, tuple[str, str, str]] = {}  # by id of the step: what each side's settings are
+    epsilon_changed = False
     for step in _plan(keras_model, torch_model):
         if isinstance(step.rule, RecurrentRule):
             for keras_name, torch_name, write in _recurrent_writes(keras, torch, step, direction):
                 writes.append((step, keras_name, torch_name, write))
+            continue
+        if isinstance(step.rule, AttentionRule):
+            write, notes[id(step)] = _attention_write(torch, step, direction)
+            writes.append((step, step.keras_name, step.label, write))
             continue
         torch_bias = getattr(step.module, "bias", None)  # an nn.Embedding has none
         if direction == "to torch":
@@ -593,14 +846,29 @@ def _transfer(keras_model: Any, torch_model: Any, direction: Literal["to torch",
             _check_shape(step, array, target, direction)
         if step.rule is EMBEDDING_RULE:
             notes[id(step)] = _embedding_notes(step, arrays[0], direction)
-        writes.append((step, step.layer.name, step.label, _dense_or_conv_write(torch, step, arrays, direction)))
+        write = _dense_or_conv_write(torch, step, arrays, direction)
+        if step.rule is LAYER_NORM_RULE:
+            set_epsilon, notes[id(step)], changed = _epsilon_write(step, direction)
+            epsilon_changed = epsilon_changed or changed
+            write = _both(write, set_epsilon)
+        writes.append((step, step.keras_name, step.label, write))
     for *_, write in writes:
         write()
+    if epsilon_changed and direction == "to Keras":
+        _forget_traced_functions(keras_model)
     pairs = tuple(
         Copied(keras_name, torch_name, s.rule, s.sizes, *notes.get(id(s), ("", "", "")))
         for s, keras_name, torch_name, _ in writes
     )
     return Transfer(direction, pairs)
+
+
+def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def write() -> None:
+        first()
+        second()
+
+    return write
 
 
 def _dense_or_conv_write(torch: Any, step: _Step, arrays: list[np.ndarray], direction: str) -> Callable[[], None]:
@@ -613,18 +881,27 @@ def _dense_or_conv_write(torch: Any, step: _Step, arrays: list[np.ndarray], dire
 def keras_to_torch(keras_model: Any, torch_model: Any) -> Transfer:
     """Copy every weight of a built Keras model into a PyTorch module, in place; return what was copied.
 
-    The Keras layers with weights (``Dense``, ``Conv2D``, the recurrent layers, ``Embedding``) are paired, in
-    order, with the torch modules with parameters (``nn.Linear``, ``nn.Conv2d``, ``nn.RNN``/``LSTM``/``GRU``,
-    ``nn.Embedding``, in ``torch_model.modules()`` order); layers without weights
-    (Input, Flatten, pooling, Dropout, activations) are skipped on both sides. Each pair's weights move by
-    its kind's rule: kernels go from Keras' ``(in, out)`` / ``(kh, kw, in, out)`` to torch's ``(out, in)`` /
-    ``(out, in, kh, kw)``, and a Dense that reads a ``Flatten`` of an ``(H, W, C)`` feature map also has its
-    rows reordered to the ``(C, H, W)`` order of ``nn.Flatten`` on an ``(N, C, H, W)`` map
+    The Keras layers with weights (``Dense``, ``Conv2D``, the recurrent layers, ``Embedding``,
+    ``MultiHeadAttention``, ``LayerNormalization``) are paired, in order, with the torch modules with
+    parameters (``nn.Linear``, ``nn.Conv2d``, ``nn.RNN``/``LSTM``/``GRU``, ``nn.Embedding``,
+    ``nn.MultiheadAttention``, whose ``out_proj`` belongs to it, and ``nn.LayerNorm``, in
+    ``torch_model.modules()`` order); layers without weights (Input, Flatten, pooling, Dropout,
+    activations, and a module's non-persistent buffers) are skipped on both sides, and a custom Keras layer
+    made of supported layers is walked into, its sublayers in the order they were assigned (so
+    :func:`twice.models.keras_encoder_block` pairs with ``nn.TransformerEncoderLayer``). Each pair's weights
+    move by its kind's rule: kernels go from Keras' ``(in, out)`` / ``(kh, kw, in, out)`` to torch's
+    ``(out, in)`` / ``(out, in, kh, kw)``, and a Dense that reads a ``Flatten`` of an ``(H, W, C)`` feature
+    map also has its rows reordered to the ``(C, H, W)`` order of ``nn.Flatten`` on an ``(N, C, H, W)`` map
     (:data:`twice.dense.FLATTEN_DENSE_RULE`). The Keras model feeds ``(N, H, W, C)`` images, the torch model
     the same images as ``(N, C, H, W)``. An embedding table crosses unchanged
     (:data:`twice.embeddings.EMBEDDING_RULE`); the report names each side's padding (``mask_zero``,
     ``padding_idx``) and says when the row at ``padding_idx`` arrives non-zero: PyTorch then keeps that row
-    fixed in training, but looks it up as it is.
+    fixed in training, but looks it up as it is. Attention projections are reshaped between Keras' per-head
+    kernels and torch's stacked ``in_proj_weight`` (:data:`twice.attention.MULTI_HEAD_ATTENTION_RULE`; the
+    report names ``heads`` and ``key_dim`` and torch's ``batch_first``, which the weights do not depend on).
+    A layer normalisation's ``gamma``/``beta`` cross as they are and its ``epsilon`` is carried: the
+    target's is set to the source's, and the report says when that changed it (a Keras model's traced
+    ``fit``/``predict`` functions are dropped then, so that they are traced again with the new value).
 
     Everything is checked before anything is written, so a failed call leaves ``torch_model`` unchanged.
     Introduced in chapter 2.
@@ -646,7 +923,12 @@ def keras_to_torch(keras_model: Any, torch_model: Any) -> Transfer:
         ValueError: if the Keras model is not built, the numbers of weighted layers differ, a pair is of
             different kinds, has different bias presence or different shapes, a Conv2D pair differs in stride,
             dilation, groups or padding in a way that changes the output, a Keras layer is channels_first,
-            or an nn.Embedding has ``max_norm`` set (it rescales rows as it looks them up; Keras cannot).
+            an nn.Embedding has ``max_norm`` set (it rescales rows as it looks them up; Keras cannot), an
+            attention pair has no counterpart (``key_dim * num_heads != embed_dim``, ``value_dim !=
+            key_dim``, ``output_shape``, ``use_gate``, ``sliding_window``, ``add_bias_kv``,
+            ``add_zero_attn``, other heads, key or value sizes or bias presence), or a layer-norm pair
+            normalises differently (Keras ``axis`` not the last, ``rms_scaling``, ``center``/``scale`` not
+            matching torch's ``bias``/``elementwise_affine``, a multi-axis ``normalized_shape``).
     """
     return _transfer(keras_model, torch_model, "to torch")
 

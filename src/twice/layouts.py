@@ -14,6 +14,9 @@ in       inputs of a layer: features of a ``Dense``/``nn.Linear``, input channel
 out      outputs of a layer: units of a ``Dense``, output channels (filters) of a convolution
 classes  the logits of one prediction, one per class
 V        words in a vocabulary: the rows of an embedding table
+S        key and value positions of attention (``T`` counts the query positions)
+heads    heads of a multi-head attention
+d        dimensions of one attention head: Keras' ``key_dim`` (and ``value_dim``), PyTorch's ``head_dim``
 =======  ===================================================================================================
 
 A layout is a *pattern*: the axis names in order, separated by spaces, with parentheses around axes that are

@@ -562,6 +562,122 @@ def plot_relations(
     return figure
 
 
+ATTENTION_CMAP = "Greens"
+"""The colour map of :func:`plot_attention`: Matplotlib's sequential "Greens", white (weight 0) to dark green.
+
+Sequential, because a weight has no sign; light to dark, so that it reads in greyscale; and green, neither
+orange nor blue, so that a heat map is never mistaken for one framework (:data:`FRAMEWORK_COLORS`).
+("viridis" runs through blue and "Blues" and "Oranges" are the frameworks' own colours.)"""
+
+
+def _tick_labels(labels: Sequence[object] | None, count: int, name: str) -> list[str] | None:
+    """``labels`` as strings, checked to be one per position (``count``); ``None`` stays ``None``."""
+    if labels is None:
+        return None
+    if isinstance(labels, str) or len(labels) != count:
+        raise ValueError(f"{name} must hold one label per position, {count}, got {labels!r}")
+    return [str(label) for label in labels]
+
+
+def plot_attention(
+    weights: np.ndarray,
+    *,
+    title: str,
+    x_labels: Sequence[object] | None = None,
+    y_labels: Sequence[object] | None = None,
+    xlabel: str = "key position",
+    ylabel: str = "query position",
+    head_titles: Sequence[str] | None = None,
+) -> Any:
+    """Attention weights as heat maps: one row per query, one column per key; one panel per head.
+
+    ``weights`` is ``(T, S)`` (one head, or the heads averaged) or ``(heads, T, S)``, as Keras'
+    ``MultiHeadAttention(..., return_attention_scores=True)`` gives them for one example and PyTorch's
+    ``nn.MultiheadAttention(..., need_weights=True, average_attn_weights=False)`` too: row ``t`` holds how
+    much query ``t`` takes from each key, a row of a softmax (so it sums to 1, unless padding was masked
+    out afterwards). Every panel shares one colour scale, from 0 to the largest weight, in
+    :data:`ATTENTION_CMAP`, and one colour bar labelled "attention weight". The panels of several heads are
+    titled "head 1", "head 2", ... (or ``head_titles``), four to a row; the figure's title is ``title``
+    (what :func:`figure_text` shows). Returns the ``Figure``. Introduced in chapter 5.
+
+    >>> weights = np.array([[[0.0, 0.1, 0.9], [0.2, 0.6, 0.2], [0.9, 0.1, 0.0]]] * 2)    # 2 heads, 3 x 3
+    >>> figure = plot_attention(weights, title="Reversal", x_labels=list("abc"), y_labels=list("cba"))
+    >>> figure_text(figure), [ax.get_title() for ax in figure.axes if ax.images]
+    ('<Figure: Reversal>', ['head 1', 'head 2'])
+    >>> figure.axes[-1].get_ylabel()                        # the colour bar
+    'attention weight'
+
+    Args:
+        weights: ``(T, S)`` or ``(heads, T, S)``, non-negative and finite.
+        title: the figure's title.
+        x_labels: one label per key (the input tokens, say), ``S`` of them; the positions ``0..S-1`` when
+            ``None``.
+        y_labels: one label per query, ``T`` of them; positions ``0..T-1`` when ``None``.
+        xlabel, ylabel: the axes' labels.
+        head_titles: one title per head, for ``(heads, T, S)``; ``"head 1"``, ... when ``None``.
+
+    Raises:
+        TypeError: if ``weights`` is not a numeric array.
+        ValueError: if it is not 2-D or 3-D, is empty, has a negative or non-finite weight, a list of labels
+            or titles has the wrong length, or the title is missing.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    array = checks.array(weights, "weights")
+    if array.ndim not in (2, 3) or array.size == 0:
+        raise ValueError(f"weights must have shape (T, S) or (heads, T, S), non-empty, got {array.shape}")
+    values = array.astype(float)
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ValueError("weights must be finite and non-negative (a softmax's output)")
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    stack = values if values.ndim == 3 else values[None]
+    heads, queries, keys = stack.shape
+    columns = _tick_labels(x_labels, keys, "x_labels")
+    rows = _tick_labels(y_labels, queries, "y_labels")
+    if values.ndim == 2:
+        if head_titles is not None:
+            raise ValueError("head_titles are for weights of several heads, (heads, T, S)")
+        panel_titles = [""]
+    elif head_titles is None:
+        panel_titles = [f"head {k + 1}" for k in range(heads)]
+    else:
+        if isinstance(head_titles, str) or len(head_titles) != heads:
+            raise ValueError(f"head_titles must hold one title per head, {heads}, got {head_titles!r}")
+        panel_titles = [str(text) for text in head_titles]
+    ncols = min(heads, 4)
+    nrows = -(-heads // ncols)
+    # Square cells of about a quarter inch, each panel between 2.2 and 4.5 inches wide.
+    cell = min(max(0.25, 2.2 / keys), 4.5 / keys)
+    figure, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(cell * keys * ncols + 1.4, cell * queries * nrows + 1.2),
+        squeeze=False,
+        layout="constrained",
+    )
+    top = float(stack.max()) or 1.0
+    images = []
+    for k, ax in enumerate(axes.flat):
+        if k >= heads:
+            ax.set_visible(False)
+            continue
+        images.append(ax.imshow(stack[k], cmap=ATTENTION_CMAP, vmin=0.0, vmax=top, aspect="equal"))
+        if panel_titles[k]:
+            ax.set_title(panel_titles[k])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        for axis, labels in ((ax.xaxis, columns), (ax.yaxis, rows)):
+            if labels is None:
+                axis.set_major_locator(MaxNLocator(integer=True))
+            else:
+                axis.set_ticks(range(len(labels)), labels, fontsize=8)
+    figure.colorbar(images[0], ax=axes.ravel().tolist(), label="attention weight", shrink=0.9)
+    figure.suptitle(title)
+    return figure
+
+
 def figure_text(figure: Any) -> str:
     """The text form of a figure in the book's notebooks: its title, ``<Figure: Misclassified test digits>``.
 

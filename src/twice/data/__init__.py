@@ -8,6 +8,10 @@
 * :mod:`.grammar`: chapter 4's synthetic corpus, whose word classes and analogies are known
   (:func:`synthetic_corpus`), and a word-class task whose test words no training phrase contains
   (:func:`word_class_phrases`).
+* :mod:`.seq2seq`: the attention chapter's sequence-to-sequence tasks with known answers: sequences of
+  symbols reversed or sorted (:func:`reversal`, :func:`sorting`, padded to a common length if asked), dates as
+  people write them in several languages turned into ISO dates (:func:`dates`, with a
+  :class:`CharVocabulary` for each side), and the scores :func:`exact_match` and :func:`position_accuracy`.
 * :mod:`.text`: words and sentences from text (:func:`tokenize`, :func:`split_sentences`), a
   :class:`Vocabulary` with padding, and real text: Python's help topics offline (:func:`pydoc_topics`), the
   20 Newsgroups posts downloaded (:func:`load_newsgroups`).
@@ -31,6 +35,20 @@ from .grammar import (
     word_class_phrases,
 )
 from .images import load_sample_images, shift_images, to_grayscale
+from .seq2seq import (
+    DATE_FORMATS,
+    ISO_CHARACTERS,
+    ISO_LENGTH,
+    PAD_INDEX,
+    CharVocabulary,
+    DateTask,
+    SequenceTask,
+    dates,
+    exact_match,
+    position_accuracy,
+    reversal,
+    sorting,
+)
 from .sequences import adding_problem, as_sequences, pad, random_lengths
 from .text import (
     NEWSGROUPS_SHA256,
@@ -45,33 +63,45 @@ from .text import (
 
 __all__ = [
     "CACHE_ENV_VAR",
+    "DATE_FORMATS",
+    "ISO_CHARACTERS",
+    "ISO_LENGTH",
     "MNIST_SHA256",
     "MNIST_URL",
     "NEWSGROUPS_SHA256",
     "NEWSGROUPS_URL",
     "PAD",
+    "PAD_INDEX",
     "RELATIONS",
     "TEMPLATES",
+    "CharVocabulary",
+    "DateTask",
     "Digits",
     "DownloadError",
     "PhraseSplits",
     "Relation",
+    "SequenceTask",
     "SyntheticCorpus",
     "Vocabulary",
     "adding_problem",
     "as_sequences",
     "batch_stream",
+    "dates",
     "default_cache_dir",
+    "exact_match",
     "fixed_batches",
     "load_digits",
     "load_mnist",
     "load_newsgroups",
     "load_sample_images",
     "pad",
+    "position_accuracy",
     "pydoc_topics",
     "random_lengths",
+    "reversal",
     "sha256_of",
     "shift_images",
+    "sorting",
     "split_sentences",
     "synthetic_corpus",
     "to_grayscale",
