@@ -547,3 +547,17 @@ def test_to_keyed_vectors_gives_gensim_the_same_vectors(gensim: Any) -> None:
     np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-6)
     with pytest.raises(ValueError, match=r"words must be distinct"):
         to_keyed_vectors(vectors, ["a", "a", "c", "d", "e"])
+
+
+def test_gensim_analogy_correct_counts_what_the_book_counts(tmp_path: Path) -> None:
+    from twice.embeddings import gensim_analogy_correct
+
+    rng = np.random.default_rng(11)
+    words = [f"w{i}" for i in range(30)]
+    vectors = rng.normal(size=(30, 5))
+    text = ": one\n" + "\n".join(" ".join(rng.choice(words, 4, replace=False)) for _ in range(40)) + "\n"
+    ours = analogy_accuracy(vectors, words, text)
+    assert gensim_analogy_correct(vectors, words, text) == ours.correct
+    path = tmp_path / "questions.txt"
+    path.write_text(text, encoding="utf-8")
+    assert gensim_analogy_correct(vectors, words, path) == ours.correct

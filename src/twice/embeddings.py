@@ -841,3 +841,34 @@ def to_keyed_vectors(vectors: object, words: Sequence[str]) -> Any:
     keyed = KeyedVectors(table.shape[1])  # no count=: add_vectors would append after the empty rows
     keyed.add_vectors(names, table.astype(np.float32))
     return keyed
+
+
+def gensim_analogy_correct(vectors: object, words: Sequence[str], text_or_path: str | os.PathLike[str]) -> int:
+    """How many analogy questions gensim's own scorer, ``KeyedVectors.evaluate_word_analogies``, answers right.
+
+    The outside check of :func:`analogy_accuracy`: the same vectors and words (:func:`to_keyed_vectors`) and the
+    same questions, given as text or as a file path by the rule of :func:`read_analogies`; gensim reads a
+    file, so text is written to a temporary one first. Returns the number of correct answers in gensim's
+    last section, its total, with gensim's defaults (questions with an unknown word skipped). Needs gensim.
+    Introduced in chapter 4.
+
+    >>> vectors = np.array([[1.0, 0, 0], [1.0, 1, 0], [0.0, 0, 1], [0.0, 1, 1]])
+    >>> gensim_analogy_correct(vectors, ["a", "b", "c", "d"], ": test\\na b c d\\n")
+    1
+
+    Raises:
+        TypeError, ValueError: as :func:`to_keyed_vectors` and :func:`read_analogies`.
+        ModuleNotFoundError: without gensim.
+    """
+    import tempfile
+
+    keyed = to_keyed_vectors(vectors, words)
+    read_analogies(text_or_path)  # the same checks as the book's scorer, before gensim sees the questions
+    if isinstance(text_or_path, str) and ("\n" in text_or_path or text_or_path.lstrip().startswith(":")):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "questions.txt"
+            path.write_text(text_or_path, encoding="utf-8")
+            _, sections = keyed.evaluate_word_analogies(str(path))
+    else:
+        _, sections = keyed.evaluate_word_analogies(str(text_or_path))
+    return len(sections[-1]["correct"])
