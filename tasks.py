@@ -14,6 +14,9 @@
     python3 tasks.py execute [--foreign] [NOTEBOOK...]
                                re-run notebooks top to bottom and store their outputs (all without NOTEBOOK)
     python3 tasks.py lab       open the notebooks in JupyterLab
+    python3 tasks.py figures [NAME...]
+                               redraw the overview pages' concept figures (SVG files beside the pages) from
+                               src/twice_book/figures.py; tests/test_figures.py checks they are up to date
     python3 tasks.py set-repository URL
                                point the book (launch buttons, Colab install cells) at a fork
     python3 tasks.py exercises [CHAPTER]
@@ -213,6 +216,12 @@ def grade(autograder_zip: str, submissions: list[str]) -> None:
     run(PYTHON, "-m", "twice_book.exercises", "grade", "--csv", grades, zip_path, *paths, env=quiet_env())
 
 
+def figures(names: list[str]) -> None:
+    """Redraw the concept figures of the overview pages (all, or those named), as SVG files beside the pages."""
+    ensure_environment()
+    run(PYTHON, "-m", "twice_book.figures", *names, env=quiet_env())
+
+
 def set_repository(url: str) -> None:
     """Write the repository address into _config.yml and into every notebook's Colab install cell."""
     match = re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url)
@@ -254,6 +263,8 @@ def parser() -> argparse.ArgumentParser:
     run_notebooks.add_argument("notebooks", nargs="*", type=Path, metavar="NOTEBOOK", help="default: all")
     run_notebooks.add_argument("--foreign", action="store_true", help="in the foreign-machine environment")
     commands.add_parser("lab", help="open the notebooks in JupyterLab")
+    drawing = commands.add_parser("figures", help="redraw the overview pages' concept figures (SVG)")
+    drawing.add_argument("names", nargs="*", metavar="NAME", help="e.g. fig-conv-window; default: all")
     repository = commands.add_parser("set-repository", help="point the book at a fork")
     repository.add_argument("url", metavar="URL", help="https://github.com/<owner>/<repo>")
     assign = commands.add_parser(
@@ -279,6 +290,8 @@ def main(argv: list[str]) -> None:
         test(quick=args.quick, native=args.native, pytest_args=pytest_args)
     elif args.command == "execute":
         execute(args.notebooks, foreign=args.foreign)
+    elif args.command == "figures":
+        figures(args.names)
     elif args.command == "set-repository":
         set_repository(args.url)
     elif args.command == "exercises":

@@ -185,7 +185,7 @@ def _tasks(*args: str) -> subprocess.CompletedProcess[str]:
 def test_tasks_has_help_for_every_command_with_the_standard_library_alone() -> None:
     overview = _tasks("--help")
     assert overview.returncode == 0, overview.stderr
-    commands = ("build", "test", "execute", "lab", "set-repository", "exercises", "grade")
+    commands = ("build", "test", "execute", "lab", "set-repository", "exercises", "grade", "figures")
     for command in commands:
         assert command in overview.stdout
         detail = _tasks(command, "--help")
