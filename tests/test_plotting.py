@@ -1120,3 +1120,63 @@ def test_attention_refuses_bad_input_before_drawing(
     with pytest.raises(error, match=match):
         plot_attention(weights, **arguments)
     assert plt.get_fignums() == []
+
+
+# --- plot_parity_gap ---------------------------------------------------------------------------------------
+
+
+def test_parity_gap_draws_the_absolute_gap_per_step_on_a_log_scale_in_the_framework_colours() -> None:
+    from twice.plotting import plot_parity_gap
+
+    reference = [2.0, 1.0, 0.5]
+    ax = plot_parity_gap(
+        {"tensorflow": [2.0 + 1e-6, 1.0 - 1e-5, 0.5], "torch": [2.0 - 1e-7, 1.0, 0.5 + 1e-4]},
+        reference,
+        title="Parity",
+        tolerance=1e-4,
+        xlabel="SGD step",
+    )
+    lines = _lines_by_label(ax)
+    assert list(lines) == ["TensorFlow", "PyTorch", "tolerance 0.0001"]
+    tf_gaps = np.asarray(lines["TensorFlow"].get_ydata(), dtype=float)
+    np.testing.assert_allclose(tf_gaps[:2], np.array([1e-6, 1e-5]), rtol=1e-6)
+    assert np.isnan(tf_gaps[2])  # an exact zero is left out, not drawn at 1e-300
+    np.testing.assert_allclose(np.asarray(lines["PyTorch"].get_xdata(), dtype=float), np.array([1.0, 2.0, 3.0]))
+    for name in ("tensorflow", "pytorch"):
+        label = FRAMEWORK_LABELS[name]
+        assert mcolors.to_hex(lines[label].get_color()) == mcolors.to_hex(FRAMEWORK_COLORS[name])
+    tolerance = lines["tolerance 0.0001"]
+    assert mcolors.to_hex(tolerance.get_color()) == BASELINE_COLOR and tolerance.get_linestyle() == "--"
+    assert ax.get_yscale() == "log"
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
+        "Parity",
+        "SGD step",
+        "|framework − reference| (log scale)",
+    )
+    legend = ax.get_legend()
+    assert legend is not None and [t.get_text() for t in legend.get_texts()] == list(lines)
+    assert figure_text(ax.figure) == "<Figure: Parity>"
+
+
+@pytest.mark.parametrize(
+    ("losses", "reference", "options", "match"),
+    [
+        ({}, [1.0], {}, r"losses is empty"),
+        ({"jax": [1.0]}, [1.0], {}, r"unknown framework 'jax'"),
+        ({"tf": [1.0], "tensorflow": [1.0]}, [1.0], {}, r"each framework once"),
+        ({"tf": [1.0, 2.0]}, [1.0], {}, r"expected 1 finite losses"),
+        ({"tf": [np.nan]}, [1.0], {}, r"expected 1 finite losses"),
+        ({"tf": []}, [], {}, r"reference must be a non-empty"),
+        ({"tf": [1.0]}, [1.0], {"title": ""}, r"needs a title"),
+        ({"tf": [1.0]}, [1.0], {"tolerance": 0.0}, r"tolerance"),
+    ],
+)
+def test_parity_gap_refuses_bad_input_before_drawing(
+    losses: Any, reference: Any, options: dict[str, Any], match: str
+) -> None:
+    from twice.plotting import plot_parity_gap
+
+    arguments: dict[str, Any] = {"title": "Bad", **options}
+    with pytest.raises(ValueError, match=match):
+        plot_parity_gap(losses, reference, **arguments)
+    assert plt.get_fignums() == []

@@ -739,3 +739,78 @@ def use_figure_text() -> bool:
         events.register("pre_run_cell", register)
         shell._twice_figure_text = True
     return True
+
+
+def plot_parity_gap(
+    losses: Mapping[str, Sequence[float]],
+    reference: Sequence[float],
+    *,
+    title: str,
+    tolerance: float | None = None,
+    xlabel: str = "Step",
+    ylabel: str = "|framework − reference|",
+    ax: Any = None,
+) -> Any:
+    """How far each framework's per-step loss is from a reference's: ``|loss − reference|``, log scale.
+
+    Two loss curves that agree to 1e-6 overlap perfectly when plotted themselves, so a parity plot shows
+    their gap instead, step by step, on a logarithmic axis (the y label says so), in each framework's colour
+    (:data:`FRAMEWORK_COLORS`). A ``tolerance`` is drawn as a grey dashed line, so that a reader sees at once
+    how far below it every step stays. A step whose gap is exactly zero has no place on a log scale and is
+    left out. Introduced in chapter 1.
+
+    >>> ax = plot_parity_gap({"tf": [2.3, 1.2001]}, [2.3001, 1.2], title="Parity", tolerance=1e-3)
+    >>> [line.get_label() for line in ax.get_lines()], ax.get_yscale()
+    (['TensorFlow', 'tolerance 0.001'], 'log')
+    >>> np.round(ax.get_lines()[0].get_ydata(), 6).tolist()
+    [0.0001, 0.0001]
+
+    Args:
+        losses: ``{framework: per-step losses}`` (``"tensorflow"``, ``"pytorch"`` or an alias), each as
+            long as ``reference``.
+        reference: the reference's per-step losses (e.g. the float64 NumPy implementation's).
+        title, xlabel, ylabel: the axes' title and labels; the x axis counts the steps from 1.
+        tolerance: a positive bound the gaps are checked against, or ``None``.
+        ax: a Matplotlib ``Axes`` to draw on; a new figure when ``None``.
+
+    Returns:
+        The ``Axes`` drawn on.
+
+    Raises:
+        ValueError: for no framework, an unknown one (or ``"reference"``), series that are empty, not 1-D,
+            not finite or of another length than ``reference``, a tolerance that is not positive, or a
+            missing title.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    if not losses:
+        raise ValueError("losses is empty: expected e.g. {'tensorflow': [...]}")
+    ref = np.asarray(reference, dtype=float)
+    if ref.ndim != 1 or ref.size == 0 or not np.isfinite(ref).all():
+        raise ValueError(f"reference must be a non-empty, finite 1-D series, got shape {ref.shape}")
+    gaps: list[tuple[str, np.ndarray]] = []
+    for name, values in losses.items():
+        framework = _framework_key(name)
+        if framework == "reference" or any(framework == seen for seen, _ in gaps):
+            raise ValueError(f"losses must name each framework once, and not the reference: got {name!r}")
+        y = np.asarray(values, dtype=float)
+        if y.shape != ref.shape or not np.isfinite(y).all():
+            raise ValueError(
+                f"{framework}: expected {ref.size} finite losses, one per reference step, got shape {y.shape}"
+            )
+        gaps.append((framework, np.abs(y - ref)))
+    if tolerance is not None:
+        tolerance = checks.number(tolerance, "tolerance", low=0.0, low_inclusive=False)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    steps = np.arange(1, ref.size + 1)
+    for framework, gap in gaps:
+        shown = np.where(gap > 0, gap, np.nan)  # log scale: an exact zero cannot be drawn
+        ax.plot(steps, shown, color=FRAMEWORK_COLORS[framework], linewidth=1.5, label=FRAMEWORK_LABELS[framework])
+    if tolerance is not None:
+        ax.axhline(tolerance, color=BASELINE_COLOR, linestyle="--", linewidth=1.5, label=f"tolerance {tolerance:g}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return _finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_scale=True)
