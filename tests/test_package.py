@@ -23,6 +23,7 @@ import twice_book
 # PyTorch code through and through (and is not imported by ``import twice``).
 FRAMEWORK_FREE = {
     "twice.attention",
+    "twice.backends",
     "twice.checks",
     "twice.convert",
     "twice.convolution",

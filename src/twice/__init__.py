@@ -11,7 +11,8 @@ data and the training-curve plot). The rest is organised by what a module is abo
   (whole models across frameworks), :mod:`twice.checks` (argument checks);
 * :mod:`twice.data` and :mod:`twice.models` (packages: data sets and batches; the book's models, each as
   a Keras and a PyTorch twin), :mod:`twice.training_torch` (a PyTorch loop with Keras' ``fit`` semantics);
-* :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.plotting`, :mod:`twice.timing`.
+* :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.plotting`, :mod:`twice.timing`;
+* :mod:`twice.backends` (Keras 3 run by another backend, in a fresh process).
 
 Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is imported only inside the
 functions that take a ``framework`` argument or build a framework's model, when they are called
@@ -23,6 +24,7 @@ The instructors' and the build's tooling (otter-grader, the Sphinx extension) is
 
 from . import (
     attention,
+    backends,
     checks,
     convert,
     convolution,
@@ -55,6 +57,7 @@ __all__ = [
     "DownloadError",
     "EnvironmentReport",
     "attention",
+    "backends",
     "checks",
     "convert",
     "convolution",
