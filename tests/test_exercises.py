@@ -3,7 +3,8 @@
 The expensive part runs once, in a session fixture: the README's command ``python3 tasks.py exercises`` for
 every master (otter assign, which also grades otter's solutions notebook and fails if it loses a point); then,
 side by side, the grading of each student notebook, unanswered and with the master's solutions pasted in (and
-of another sheet's notebook, which must be refused); and the Colab stand-in: each student notebook executed
+of another sheet's notebook, which must be refused, and, for the masters in GAMED, of the solved notebook
+with answers that try to game the checks); and the Colab stand-in: each student notebook executed
 alone in an empty folder, in a kernel made to look like Colab's, first unanswered, then solved. The tests
 below read the results. (nbval re-executes the masters themselves, like every notebook of the book.)
 """
