@@ -3,7 +3,8 @@
 The expensive part runs once, in a session fixture: the README's command ``python3 tasks.py exercises`` for
 every master (otter assign, which also grades otter's solutions notebook and fails if it loses a point); then,
 side by side, the grading of each student notebook, unanswered and with the master's solutions pasted in (and
-of another sheet's notebook, which must be refused); and the Colab stand-in: each student notebook executed
+of another sheet's notebook, which must be refused, and, for the masters in GAMED, of the solved notebook
+with answers that try to game the checks); and the Colab stand-in: each student notebook executed
 alone in an empty folder, in a kernel made to look like Colab's, first unanswered, then solved. The tests
 below read the results. (nbval re-executes the masters themselves, like every notebook of the book.)
 """
@@ -139,6 +140,206 @@ def solution_lines(notebook: Notebook) -> set[str]:
 
 
 # ----------------------------------------------------------------------------------------------------------
+# Submissions that try to game the checks: each replaces some answer cells of the solved notebook
+# ----------------------------------------------------------------------------------------------------------
+
+_DTYPE_KEYS = '["int_list", "int_true_division", "int_by_float", "int_plus_float_tensor", "large_int"]'
+# A str that compares equal to anything: it would pass a plain `==` against every dtype name.
+MOCK_DTYPES = f"""\
+class Anything(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+predicted = {{key: Anything("int32") for key in {_DTYPE_KEYS}}}"""
+
+HAND_MSE = """\
+def mse_grad_by_hand(z, t):
+    return 2.0 * (z - t) / z.shape[0]
+"""
+
+# The framework half answered without autodiff: central finite differences (values close, calls many).
+TF_FINITE_DIFFERENCES = (
+    HAND_MSE
+    + """
+
+def gradient_by_tape(loss, z):
+    gradient = np.zeros_like(z)
+    for index in np.ndindex(z.shape):
+        step = np.zeros_like(z)
+        step[index] = 1e-6
+        gradient[index] = (float(loss(tf.constant(z + step))) - float(loss(tf.constant(z - step)))) / 2e-6
+    return gradient"""
+)
+
+# ... and with the hand formula, calling loss once so that the count passes.
+PT_HAND_FORMULA = (
+    HAND_MSE
+    + """
+
+def gradient_by_autograd(loss, z):
+    loss(torch.from_numpy(z))
+    return mse_grad_by_hand(z, np.zeros_like(z))"""
+)
+
+# A right answer, called while exploring (and, in PyTorch, compiled twice as a cell run twice would):
+# the checks must not count those calls.
+TF_EXPLORED = """\
+stable_scaled_sum = tf.function(scaled_sum, input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.float32)])
+print(stable_scaled_sum(tf.ones(2), 2.0), stable_scaled_sum(tf.ones(7), 0.5))"""
+PT_EXPLORED = """\
+stable_scaled_sum = torch.compile(scaled_sum, backend=counting_backend, dynamic=True)
+print(stable_scaled_sum(torch.ones(2), 2.0), stable_scaled_sum(torch.ones(7), 0.5))
+stable_scaled_sum = torch.compile(scaled_sum, backend=counting_backend, dynamic=True)
+print(stable_scaled_sum(torch.ones(3), 1.5), len(graphs_compiled))"""
+
+# A classifier that ignores its data and trains on every digit, the test split included: it scores well
+# on the test split, and fails once the checks rename the classes.
+_ALL_DIGITS = """\
+    digits = twice.load_digits()
+    x_all = np.concatenate([digits.train("flat")[0], digits.test("flat")[0]])
+    y_all = np.concatenate([digits.train("flat")[1], digits.test("flat")[1]])
+"""
+TF_ALL_DIGITS = f"""\
+def train_classifier(x, y):
+{_ALL_DIGITS}    twice.seed_everything(0, "tensorflow")
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(10)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x_all, y_all, epochs=15, batch_size=64, verbose=0)
+    return model
+
+
+model = train_classifier(x_train, y_train)
+test_accuracy = float(np.mean(np.argmax(model.predict(x_test, verbose=0), axis=1) == y_test))"""
+PT_ALL_DIGITS = f"""\
+def train_classifier(x, y):
+{_ALL_DIGITS}    twice.seed_everything(0, "pytorch")
+    x_all, y_all = torch.from_numpy(x_all), torch.from_numpy(y_all)
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(15):
+        for batch in torch.randperm(len(x_all)).split(64):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x_all[batch]), y_all[batch]).backward()
+            optimizer.step()
+    return model.eval()
+
+
+model = train_classifier(x_train, y_train)
+with torch.no_grad():
+    test_accuracy = float(np.mean(model(torch.from_numpy(x_test)).argmax(dim=1).numpy() == y_test))"""
+
+# Chapter 2: every answer is one call into twice, reached by attribute or by an import of its own.
+CNN_BY_TWICE = {
+    "output_size": """\
+def conv_output_size(size, kernel, stride, padding):
+    return twice.convolution.conv_output_size(size, kernel, stride, padding)""",
+    "same_padding": "from twice.convolution import same_padding  # noqa: F401",
+    "kernel_layout_tensorflow": """\
+def kernel_from_torch(weight):
+    return twice.convolution.CONV2D_RULE.to_keras(weight)[0]""",
+    "kernel_layout_pytorch": """\
+def kernel_from_keras(kernel):
+    return twice.convolution.CONV2D_RULE.to_torch(kernel)[0]""",
+    "flatten_order_tensorflow": """\
+def dense_kernel_from_torch(weight, feature_shape):
+    height, width, channels = feature_shape
+    return twice.dense.FLATTEN_DENSE_RULE.to_keras(weight, H=height, W=width, C=channels)[0]""",
+    "flatten_order_pytorch": """\
+def linear_weight_from_keras(kernel, feature_shape):
+    height, width, channels = feature_shape
+    return twice.dense.FLATTEN_DENSE_RULE.to_torch(kernel, H=height, W=width, C=channels)[0]""",
+    "padding_port_tensorflow": """\
+def conv2d_torch_padding(x, kernel, stride, padding):
+    y = twice.convolution.conv2d(np.asarray(x), np.asarray(kernel), stride=stride, padding=padding, layout="NHWC")
+    return tf.constant(y, dtype=tf.float32)""",
+    "padding_port_pytorch": """\
+def conv2d_tf_same(x, weight, stride):
+    y = twice.convolution.conv2d(x.numpy(), weight.numpy(), stride=stride, padding="same", layout="NCHW")
+    return torch.tensor(y, dtype=torch.float32)""",
+    # The whole port, right, except that the conv weights go through twice's rule.
+    "port_model_tensorflow": """\
+def keras_twin(state, input_shape):
+    height, width, _ = input_shape
+    channels, classes = state["0.weight"].shape[0], state["3.weight"].shape[0]
+    features = ((height + 1) // 2, (width + 1) // 2, channels)
+    conv = keras.layers.Conv2D(channels, 3, strides=2, activation="relu")
+    dense = keras.layers.Dense(classes)
+    model = keras.Sequential([keras.Input(input_shape), keras.layers.ZeroPadding2D(1), conv, keras.layers.Flatten(), dense])
+    conv.set_weights(list(twice.convolution.CONV2D_RULE.to_keras(state["0.weight"], state["0.bias"])))
+    dense.set_weights([dense_kernel_from_torch(state["3.weight"], features), state["3.bias"]])
+    return model""",
+    "port_model_pytorch": """\
+def torch_twin(weights, input_shape):
+    height, width, channels = input_shape
+    kernel, conv_bias, dense_kernel, dense_bias = weights
+    features = ((height + 1) // 2, (width + 1) // 2, kernel.shape[3])
+    conv = nn.Conv2d(channels, kernel.shape[3], 3, stride=2, padding=1)
+    linear = nn.Linear(dense_kernel.shape[0], dense_kernel.shape[1])
+    weight, bias = twice.convolution.CONV2D_RULE.to_torch(kernel, conv_bias)
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
+        conv.bias.copy_(torch.from_numpy(bias))
+        linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(linear_weight_from_keras(dense_kernel, features))))
+        linear.bias.copy_(torch.from_numpy(dense_bias))
+    return nn.Sequential(conv, nn.ReLU(), nn.Flatten(), linear).eval()""",
+}
+
+
+def _cnn_gamed(framework: str) -> dict[str, tuple[str, float]]:
+    names = ("output_size", "same_padding", "padding_port", "kernel_layout", "flatten_order", "port_model")
+    return {name: (CNN_BY_TWICE.get(name) or CNN_BY_TWICE[f"{name}_{framework}"], 0.0) for name in names}
+
+
+#: master id -> question -> (the answer cell's new source, the points it must get out of 2).
+GAMED: dict[str, dict[str, tuple[str, float]]] = {
+    "01_tensors/tensorflow": {
+        "dtypes": (MOCK_DTYPES, 0.0),
+        "mse_gradient": (TF_FINITE_DIFFERENCES, 0.0),
+        "one_graph": (TF_EXPLORED, 2.0),
+        "train_classifier": (TF_ALL_DIGITS, 1.0),  # the public check passes, the renamed classes fail
+    },
+    "01_tensors/pytorch": {
+        "dtypes": (MOCK_DTYPES, 0.0),
+        "mse_gradient": (PT_HAND_FORMULA, 0.0),
+        "one_graph": (PT_EXPLORED, 2.0),
+        "train_classifier": (PT_ALL_DIGITS, 1.0),
+    },
+    "02_cnn/tensorflow": _cnn_gamed("tensorflow"),
+    "02_cnn/pytorch": _cnn_gamed("pytorch"),
+}
+
+
+def answer_cells_by_question(notebook: Notebook) -> dict[str, list[Cell]]:
+    """The answer cells of a student notebook, under the question whose grader.check follows them."""
+    found: dict[str, list[Cell]] = {}
+    waiting: list[Cell] = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        if exercises.ANSWER_TAG in tags(cell):
+            waiting.append(cell)
+            continue
+        match = re.fullmatch(r'grader\.check\("(\w+)"\)', source(cell).strip())
+        if match and waiting:
+            found.setdefault(match.group(1), []).extend(waiting)
+            waiting = []
+    return found
+
+
+def gamed_submission(solved: Notebook, answers: dict[str, tuple[str, float]]) -> Notebook:
+    """The solved notebook with the (single) answer cell of each question in ``answers`` replaced."""
+    gamed: Notebook = json.loads(json.dumps(solved))
+    cells = answer_cells_by_question(gamed)
+    for question, (code, _) in answers.items():
+        (cell,) = cells[question]  # a gamed answer replaces the question's one answer cell
+        cell["source"] = code
+    return gamed
+
+
+# ----------------------------------------------------------------------------------------------------------
 # The session fixture: assign, grade, and the Colab stand-in, once for all masters
 # ----------------------------------------------------------------------------------------------------------
 
@@ -150,6 +351,7 @@ class Outcome:
     autograder_notebook: Path
     autograder_zip: Path
     solved: Path  # the student notebook with the master's solutions pasted into its answer cells
+    gamed: Path | None = None  # the solved notebook with GAMED answers, for the masters that have them
     grades: dict[str, dict[str, str]] = field(default_factory=dict)  # notebook kind -> column -> value
     alone: Notebook | None = None  # the Colab stand-in, executed: unanswered, then the same cells solved
     errors: list[str] = field(default_factory=list)
@@ -259,9 +461,11 @@ def grade(outcome: Outcome, work: Path) -> str | None:
     table = work / "grades.csv"
     other = next(p for p in outcome.student.parents[2].glob("*/student/*.ipynb") if p != outcome.student)
     kinds = {"solved": outcome.solved, "unanswered": outcome.student, "other": other}
+    if outcome.gamed is not None:
+        kinds["gamed"] = outcome.gamed
     command: list[str | Path] = ["grade", "--csv", table, outcome.autograder_zip, *kinds.values()]
     result = run([sys.executable, "-m", "twice_book.exercises", *command])
-    if result.returncode != 1 or "1 of 3 submissions could not be graded" not in result.stderr:
+    if result.returncode != 1 or f"1 of {len(kinds)} submissions could not be graded" not in result.stderr:
         return f"grading failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
     with open(table, encoding="utf-8") as handle:
         rows = {row["submission"]: row for row in csv.DictReader(handle)}
@@ -297,6 +501,10 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Outcome]:
         solved = paste_solutions(load(student), load(outcome.autograder_notebook))
         outcome.solved.parent.mkdir(parents=True)
         outcome.solved.write_text(json.dumps(solved))
+        if master_id(master) in GAMED:
+            outcome.gamed = base / "gamed" / student.name
+            outcome.gamed.parent.mkdir()
+            outcome.gamed.write_text(json.dumps(gamed_submission(solved, GAMED[master_id(master)])))
         both = base / "both" / student.name
         both.parent.mkdir()
         both.write_text(json.dumps(as_on_colab(unanswered_then_solved(load(student), solved))))
@@ -711,3 +919,61 @@ def test_book_shows_exercises_with_folded_solutions_and_no_tests(tmp_path: Path)
             "REPOSITORY =",
         ):
             assert leak not in text, f"{page.name}: {leak!r} shows in the book"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Answers that try to game the checks
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_every_graded_question_is_worth_two_points(path: Path) -> None:
+    for q in questions(load(path)):
+        if not q.manual:
+            assert q.points == 2, f"{q.name}: {q.points} points, every auto-graded question is worth 2"
+
+
+def test_every_chapter_2_answer_is_tried_with_twice() -> None:
+    """Each chapter 2 answer can be one call into twice; GAMED tries that for every graded question."""
+    for framework in FRAMEWORKS:
+        path = ROOT / "chapters" / "02_cnn" / "exercises" / f"{framework}.ipynb"
+        graded = {q.name for q in questions(load(path)) if not q.manual}
+        assert set(GAMED[master_id(path)]) == graded
+
+
+def test_answer_cells_are_found_by_question() -> None:
+    def code(text: str, *cell_tags: str) -> Cell:
+        return {"cell_type": "code", "metadata": {"tags": list(cell_tags)}, "source": text, "outputs": []}
+
+    notebook = {
+        "cells": [
+            code("x = ...", exercises.ANSWER_TAG),
+            code('grader.check("a")'),
+            code("print(x)"),
+            code("y = ...", exercises.ANSWER_TAG),
+            code('grader.check("b")'),
+        ]
+    }
+    found = answer_cells_by_question(notebook)
+    assert {name: [source(c) for c in cells] for name, cells in found.items()} == {
+        "a": ["x = ..."],
+        "b": ["y = ..."],
+    }
+    gamed = gamed_submission(notebook, {"b": ("y = 2", 0.0)})
+    assert [source(c) for c in gamed["cells"]][3] == "y = 2" and source(notebook["cells"][3]) == "y = ..."
+
+
+@pytest.mark.parametrize("path", [m for m in MASTERS if master_id(m) in GAMED], ids=master_id)
+def test_gamed_answers_get_only_the_points_they_deserve(outcomes: dict[Path, Outcome], path: Path) -> None:
+    """An answer by a twice helper, by a formula or finite differences where autodiff was asked for, by a
+    mock that equals everything, or by a model that learnt the test split, loses the points the checks
+    promise to deny; a right answer called while exploring keeps them all. The other answers stay solved."""
+    outcome = outcomes[path]
+    assert not outcome.errors, "\n".join(outcome.errors)
+    row, full = outcome.grades["gamed"], outcome.grades["solved"]
+    assert not row["error"], row
+    gamed = GAMED[master_id(path)]
+    for question, (_, points) in gamed.items():
+        assert float(row[question]) == points, f"{question}: {row[question]} points, expected {points}"
+    for question in set(row) - {"submission", "total", "possible", "error"} - set(gamed):
+        assert float(row[question]) == float(full[question]), f"{question} lost points it should keep"
