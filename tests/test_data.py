@@ -23,7 +23,7 @@ from twice.data import batch_stream, shift_images, to_grayscale
 
 # What each module of the package defines; twice.data re-exports all of it.
 MODULES = {
-    "twice.data.digits": {"Digits", "load_digits", "load_mnist"},
+    "twice.data.digits": {"Digits", "load_digits", "load_mnist", "validation_split"},
     "twice.data.images": {"load_sample_images", "to_grayscale", "shift_images"},
     "twice.data.batches": {"fixed_batches", "batch_stream"},
     "twice.data.sequences": {"adding_problem", "as_sequences", "random_lengths", "pad"},
@@ -728,3 +728,38 @@ def test_shift_images_accepts_unsigned_and_narrow_integer_shifts() -> None:
     np.testing.assert_array_equal(
         shift_images(images, np.array([[-1, 0]], dtype=np.int8)), shift_images(images, np.array([[-1, 0]]))
     )
+
+
+# --- the validation split (chapter 2) ------------------------------------------------------------------------
+
+
+def test_validation_split_is_stratified_disjoint_and_fixed(digits: Digits) -> None:
+    x, y = digits.train()
+    x_fit, y_fit, x_val, y_val = twice.data.validation_split(x, y, 0.2, seed=0)
+    assert (len(y_fit), len(y_val)) == (1077, 270)
+    assert x_fit.shape[1:] == x_val.shape[1:] == (8, 8)
+    # Every image lands in exactly one part: the two parts together are the training set, reordered.
+    rows = {row.tobytes() for row in x.reshape(len(x), -1)}
+    fit_rows = {row.tobytes() for row in x_fit.reshape(len(x_fit), -1)}
+    val_rows = {row.tobytes() for row in x_val.reshape(len(x_val), -1)}
+    assert fit_rows | val_rows == rows and not fit_rows & val_rows
+    # Stratified: each digit's share differs by less than one image between the parts.
+    shares = np.bincount(y_val, minlength=10) / np.bincount(y, minlength=10)
+    assert np.all(np.abs(shares - 0.2) < 1 / np.bincount(y).min())
+    again = twice.data.validation_split(x, y, 0.2, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (x_fit, y_fit, x_val, y_val), strict=True))
+    other = twice.data.validation_split(x, y, 0.2, seed=1)
+    assert not np.array_equal(other[3], y_val)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"validation_fraction": 0.0}, ValueError), ({"validation_fraction": "0.2"}, TypeError),
+     ({"seed": -1}, ValueError)],
+)  # fmt: skip
+def test_validation_split_refuses_bad_arguments(digits: Digits, kwargs: dict[str, object], error: type) -> None:
+    x, y = digits.train()
+    with pytest.raises(error):
+        twice.data.validation_split(x, y, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="same length"):
+        twice.data.validation_split(x, y[:-1])

@@ -451,3 +451,51 @@ def test_the_transformer_builders_refuse_bad_arguments(
 ) -> None:
     with pytest.raises(error, match=match):
         build(models)
+
+
+# --- chapter 2: one initialisation for both frameworks ------------------------------------------------------
+
+
+@pytest.mark.parametrize("image_shape", [(8, 8), (8, 12), (28, 28)])
+def test_the_shared_initial_weights_fit_both_twins_and_give_the_same_logits(image_shape: tuple[int, int]) -> None:
+    weights = models.survey_cnn_initial_weights(image_shape, seed=3)
+    keras_model = models.keras_survey_cnn(image_shape)
+    assert [w.shape for w in weights] == [w.shape for w in keras_model.get_weights()]
+    keras_model.set_weights(weights)
+    torch_model = models.torch_survey_cnn(image_shape)
+    state = models.survey_cnn_torch_state(weights, image_shape)
+    torch_model.load_state_dict({name: torch.from_numpy(value) for name, value in state.items()})
+    # The framework-free conversion is the converter's: the same state as keras_to_torch gives.
+    converted = models.torch_survey_cnn(image_shape)
+    convert.keras_to_torch(keras_model, converted)
+    for name, value in converted.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), state[name])
+    x = np.random.default_rng(0).random((4, *image_shape, 1), dtype=np.float32)
+    keras_logits = keras_model.predict(x, verbose=0)
+    torch_logits = torch_model.eval()(torch.from_numpy(x.transpose(0, 3, 1, 2))).detach().numpy()
+    np.testing.assert_allclose(torch_logits, keras_logits, atol=1e-5)
+
+
+def test_the_shared_initial_weights_follow_keras_glorot_uniform_and_the_seed() -> None:
+    first, again, other = (models.survey_cnn_initial_weights((8, 8), seed=s) for s in (0, 0, 1))
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not np.array_equal(first[0], other[0])
+    fans = [(9, 288), (288, 576), (256, 128), (128, 10)]
+    for kernel, bias, (fan_in, fan_out) in zip(first[::2], first[1::2], fans, strict=True):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        assert kernel.dtype == np.float32 and np.abs(kernel).max() <= limit
+        assert np.abs(kernel).max() > 0.9 * limit  # uniform up to the limit, not a narrower law
+        assert np.all(bias == 0)
+    # Keras' own Glorot-uniform draws have the same spread (a different stream, the same law).
+    keras_kernels = [w for w in models.keras_survey_cnn((8, 8)).get_weights() if w.ndim > 1]
+    for ours, theirs in zip(first[::2], keras_kernels, strict=True):
+        assert ours.shape == theirs.shape
+        assert abs(ours.std() / theirs.std() - 1) < 0.25
+
+
+def test_the_torch_state_refuses_a_wrong_list() -> None:
+    weights = models.survey_cnn_initial_weights((8, 8))
+    with pytest.raises(ValueError, match="8 weight arrays"):
+        models.survey_cnn_torch_state(weights[:6])
+    with pytest.raises(ValueError):
+        models.survey_cnn_torch_state(weights, (12, 12))  # the first dense layer does not fit 12×12 inputs

@@ -654,3 +654,28 @@ def test_fit_counts_per_time_step_predictions_as_keras_fit_does() -> None:
     assert sorted(history) == sorted(keras_history)
     for key, values in keras_history.items():
         assert history[key] == pytest.approx(values, abs=1e-6), key
+
+
+# --- on_epoch_end (chapter 2: early stopping read off a run that kept every epoch's weights) -----------------
+
+
+@pytest.mark.parametrize("with_validation", [True, False])
+def test_on_epoch_end_sees_every_epoch_after_its_validation(digits_flat: Any, with_validation: bool) -> None:
+    x, y, x_val, y_val = digits_flat
+    model = _mlp()
+    seen: list[tuple[int, int, Any]] = []
+
+    def keep(epoch: int, history: dict[str, list[float]]) -> None:
+        seen.append((epoch, len(history.get("val_loss", history["loss"])), copy.deepcopy(model.state_dict())))
+
+    validation = (x_val, y_val) if with_validation else None
+    history = _sgd_fit(model, _batches(x, y, 32, 7 * 3), steps_per_epoch=7, epochs=3, lr=0.1,
+                       validation_data=validation, on_epoch_end=keep)
+    assert [(epoch, length) for epoch, length, _ in seen] == [(1, 1), (2, 2), (3, 3)]
+    # The last copy is the trained model: the callback ran after the epoch's last step.
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(seen[-1][2][name], value, rtol=0, atol=0)
+    if with_validation:  # the kept weights of an epoch give that epoch's validation loss
+        model.load_state_dict(seen[0][2])
+        loss = F.cross_entropy(torch.from_numpy(predict_logits(model, x_val)), torch.from_numpy(y_val)).item()
+        assert abs(loss - history["val_loss"][0]) < 1e-6

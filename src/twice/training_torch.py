@@ -68,6 +68,7 @@ def fit(
     early_stopping_patience: int | None = None,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy,
     device: Any = None,
+    on_epoch_end: Callable[[int, dict[str, list[float]]], None] | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` on ``steps_per_epoch`` batches per epoch from ``batches``; return the history.
 
@@ -84,6 +85,9 @@ def fit(
             axis 1, so e.g. ``lambda z, y: F.cross_entropy(z.flatten(0, 1), y.flatten())``). The accuracy
             is the share of correct predictions over all of them, as Keras counts it.
         device: where to train; by default the device of the model's parameters.
+        on_epoch_end: called as ``on_epoch_end(epoch, history)`` after each epoch's validation (epochs count
+            from 1), before early stopping decides; e.g. to keep a copy of every epoch's weights, as a Keras
+            ``LambdaCallback(on_epoch_end=...)`` would.
 
     Returns:
         ``{"loss", "accuracy"}`` per epoch, plus ``{"val_loss", "val_accuracy"}`` with validation data — the
@@ -117,7 +121,7 @@ def fit(
         x_val = _to_tensor(validation_data[0], device)
         y_val = _to_tensor(validation_data[1], device)
     best_loss, best_state, waited = math.inf, None, 0
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         model.train()
         total_loss, seen, correct, predicted = 0.0, 0, 0, 0
         for _ in range(steps_per_epoch):
@@ -140,6 +144,8 @@ def fit(
         history["loss"].append(total_loss / seen)
         history["accuracy"].append(correct / predicted)
         if validation_data is None:
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, history)
             continue
         model.eval()
         with torch.no_grad():
@@ -147,6 +153,8 @@ def fit(
             val_loss = float(loss_fn(val_logits, y_val))
             history["val_loss"].append(val_loss)
             history["val_accuracy"].append(float((val_logits.argmax(dim=-1) == y_val).float().mean()))
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, history)
         if early_stopping_patience is not None:
             if val_loss < best_loss:
                 best_loss, best_state, waited = val_loss, copy.deepcopy(model.state_dict()), 0

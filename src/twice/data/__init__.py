@@ -1,6 +1,7 @@
 """Data for the book's notebooks, all of it offline unless a reader asks for MNIST or 20 Newsgroups.
 
-* :mod:`.digits`: the handwritten digits the chapters train on (:func:`load_digits`, :func:`load_mnist`).
+* :mod:`.digits`: the handwritten digits the chapters train on (:func:`load_digits`, :func:`load_mnist`),
+  and a stratified validation split of a training set (:func:`validation_split`).
 * :mod:`.images`: sample photos and the image operations of the convolution chapter.
 * :mod:`.batches`: batch orders and batch streams that both frameworks can share.
 * :mod:`.sequences`: the recurrent chapter's sequences: the adding problem, images read row by row or pixel
@@ -23,7 +24,7 @@ Shapes follow the glossary in :mod:`twice.layouts`.
 
 # Not the function download itself: as a name of this package it would hide the module twice.data.download.
 from .batches import batch_stream, fixed_batches
-from .digits import Digits, load_digits, load_mnist
+from .digits import Digits, load_digits, load_mnist, validation_split
 from .download import CACHE_ENV_VAR, MNIST_SHA256, MNIST_URL, DownloadError, default_cache_dir, sha256_of
 from .grammar import (
     RELATIONS,
@@ -106,5 +107,6 @@ __all__ = [
     "synthetic_corpus",
     "to_grayscale",
     "tokenize",
+    "validation_split",
     "word_class_phrases",
 ]

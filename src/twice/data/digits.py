@@ -172,3 +172,36 @@ def load_mnist(
     x_train, y_train = _checked_split(arrays, "train", path)
     x_test, y_test = _checked_split(arrays, "test", path)
     return Digits(x_train, y_train, x_test, y_test, seed=None, test_fraction=None)
+
+
+def validation_split(
+    x: np.ndarray, y: np.ndarray, validation_fraction: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split training data into a part to train on and a validation part: stratified, the same on every machine.
+
+    Returns ``(x_fit, y_fit, x_val, y_val)``. Every choice a notebook makes (epochs, early stopping, which
+    remedy helps) is made on the validation part, so that the test set is used once, at the end. Stratified:
+    each class has the same share in both parts. Introduced in chapter 2.
+
+    >>> x_train, y_train = load_digits().train()
+    >>> x_fit, y_fit, x_val, y_val = validation_split(x_train, y_train, 0.2, seed=0)
+    >>> x_fit.shape, x_val.shape, y_val[:5]
+    ((1077, 8, 8), (270, 8, 8), array([7, 0, 0, 3, 9]))
+
+    Raises:
+        TypeError: if ``validation_fraction`` is not a number or ``seed`` is not an integer.
+        ValueError: if ``validation_fraction`` is not strictly between 0 and 1, ``seed`` not in ``[0, 2**32)``,
+            or ``x`` and ``y`` differ in length.
+    """
+    from sklearn.model_selection import train_test_split
+
+    validation_fraction = checks.number(
+        validation_fraction, "validation_fraction", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+    )
+    seed = checks.seed(seed)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    x_fit, x_val, y_fit, y_val = train_test_split(
+        x, y, test_size=validation_fraction, stratify=y, random_state=seed
+    )
+    return x_fit, y_fit, x_val, y_val

@@ -4,7 +4,8 @@ A notebook builds its own framework's model from here and, in its parity section
 twin, so each architecture is written once per framework. Keras and PyTorch are imported inside the
 functions, when called.
 
-* :mod:`.cnn`: chapter 2's convolutional network (:func:`keras_survey_cnn`, :func:`torch_survey_cnn`).
+* :mod:`.cnn`: chapter 2's convolutional network (:func:`keras_survey_cnn`, :func:`torch_survey_cnn`), and its
+  initial weights for a seed, the same for both (:func:`survey_cnn_initial_weights`, :func:`survey_cnn_torch_state`).
 * :mod:`.rnn`: chapter 3's recurrent networks (:func:`keras_sequence_classifier` and
   :func:`torch_sequence_classifier`, :func:`keras_adding_model` and :func:`torch_adding_model`, :func:`keras_bidirectional_stack`).
 * :mod:`.embedding`: chapter 4's skip-gram model (:func:`keras_skipgram`, :func:`torch_skipgram`) and
@@ -15,7 +16,7 @@ functions, when called.
   (:func:`keras_attention_weights`, :func:`torch_attention_weights`).
 """
 
-from .cnn import keras_survey_cnn, torch_survey_cnn
+from .cnn import keras_survey_cnn, survey_cnn_initial_weights, survey_cnn_torch_state, torch_survey_cnn
 from .embedding import keras_bag_classifier, keras_skipgram, torch_bag_classifier, torch_skipgram
 from .rnn import (
     keras_adding_model,
@@ -43,6 +44,8 @@ __all__ = [
     "keras_sequence_classifier",
     "keras_skipgram",
     "keras_survey_cnn",
+    "survey_cnn_initial_weights",
+    "survey_cnn_torch_state",
     "torch_adding_model",
     "torch_attention_weights",
     "torch_bag_classifier",

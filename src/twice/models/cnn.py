@@ -94,3 +94,75 @@ def torch_survey_cnn(image_shape: tuple[int, int] = (8, 8), dropout: float = 0.4
         nn.Dropout(dropout),
         nn.Linear(128, 10),
     )
+
+
+def survey_cnn_initial_weights(image_shape: tuple[int, int] = (8, 8), seed: int = 0) -> list[Any]:
+    """Initial weights of the survey's CNN for one seed, drawn in NumPy, in Keras' layout and order.
+
+    Keras' default initialisation, written out so that it does not depend on either framework: every kernel
+    is Glorot-uniform, ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))`` (for a convolution
+    ``fan_in = kh·kw·in`` and ``fan_out = kh·kw·out``), every bias zero. The list is what
+    ``keras_survey_cnn(image_shape).set_weights`` takes; :func:`survey_cnn_torch_state` puts the same
+    numbers into the PyTorch twin. So both frameworks can start from the same weights, seed by seed.
+
+    Introduced in chapter 2.
+
+    >>> weights = survey_cnn_initial_weights((8, 8), seed=0)
+    >>> [w.shape for w in weights][:4], len(weights)
+    ([(3, 3, 1, 32), (32,), (3, 3, 32, 64), (64,)], 8)
+    >>> bool((survey_cnn_initial_weights(seed=0)[0] == weights[0]).all())
+    True
+
+    Raises:
+        TypeError, ValueError: as :func:`keras_survey_cnn`, or for a seed outside ``[0, 2**32)``.
+    """
+    import numpy as np
+
+    height, width, _ = _check(image_shape, 0.0)
+    rng = np.random.default_rng(checks.seed(seed))
+    kernel_shapes = [(3, 3, 1, 32), (3, 3, 32, 64), (64 * (height // 4) * (width // 4), 128), (128, 10)]
+    weights = []
+    for shape in kernel_shapes:
+        receptive = int(np.prod(shape[:-2]))
+        fan_in, fan_out = receptive * shape[-2], receptive * shape[-1]
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        weights.append(rng.uniform(-limit, limit, size=shape).astype(np.float32))
+        weights.append(np.zeros(shape[-1], dtype=np.float32))
+    return weights
+
+
+def survey_cnn_torch_state(weights: Sequence[Any], image_shape: tuple[int, int] = (8, 8)) -> dict[str, Any]:
+    """Keras-layout weights of the survey's CNN (``get_weights`` order) as a state dict of the PyTorch twin.
+
+    The values are NumPy arrays keyed like ``torch_survey_cnn(image_shape).state_dict()``; turn them into
+    tensors to load them (``{k: torch.from_numpy(v) for k, v in state.items()}``). The rules are the
+    converter's: :data:`twice.convolution.CONV2D_RULE` for the kernels (HWIO → OIHW),
+    :data:`twice.dense.FLATTEN_DENSE_RULE` for the first dense layer (its inputs reordered from
+    height-width-channel to channel-height-width) and :data:`twice.dense.DENSE_RULE` for the last. No framework
+    is imported, so a PyTorch notebook can start from Keras' initialisation without Keras.
+
+    Introduced in chapter 2.
+
+    >>> state = survey_cnn_torch_state(survey_cnn_initial_weights((8, 8), seed=0))
+    >>> {name: value.shape for name, value in state.items() if name.startswith("8.")}
+    {'8.weight': (128, 256), '8.bias': (128,)}
+
+    Raises:
+        ValueError: if there are not 8 arrays, or one does not fit the rule of its layer.
+    """
+    from ..convolution import CONV2D_RULE
+    from ..dense import DENSE_RULE, FLATTEN_DENSE_RULE
+
+    height, width, _ = _check(image_shape, 0.0)
+    if len(weights) != 8:
+        raise ValueError(f"the survey CNN has 8 weight arrays (4 kernels, 4 biases), got {len(weights)}")
+    moved = [
+        ("0", CONV2D_RULE.to_torch(weights[0], weights[1])),
+        ("3", CONV2D_RULE.to_torch(weights[2], weights[3])),
+        ("8", FLATTEN_DENSE_RULE.to_torch(weights[4], weights[5], H=height // 4, W=width // 4, C=64)),
+        ("11", DENSE_RULE.to_torch(weights[6], weights[7])),
+    ]
+    state: dict[str, Any] = {}
+    for index, (weight, bias) in moved:
+        state[f"{index}.weight"], state[f"{index}.bias"] = weight, bias
+    return state
