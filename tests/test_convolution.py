@@ -665,3 +665,94 @@ class TestPoolErrors:
     def test_count_include_pad_must_be_a_bool(self) -> None:
         with pytest.raises(TypeError, match=r"count_include_pad must be a bool, got str"):
             avg_pool2d(self.x, count_include_pad="no")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# conv_as_matrix and receptive_field
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+@pytest.mark.parametrize(("stride", "padding"), [(1, 0), (1, 1), (2, 1), (2, "same"), ((1, 2), "valid"), (2, (0, 1))])
+def test_conv_as_matrix_equals_conv2d(rng: np.random.Generator, layout: str, stride: Any, padding: Any) -> None:
+    from twice.convolution import conv_as_matrix
+
+    x = rng.normal(size=(1, 3, 7, 8))  # NCHW
+    w = rng.normal(size=(4, 3, 3, 2))  # OIHW, a non-square kernel
+    if layout == "NHWC":
+        x, w = x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0)
+    m = conv_as_matrix(w, (7, 8), stride=stride, padding=padding, layout=layout)
+    y = conv2d(x, w, stride=stride, padding=padding, layout=layout)
+    assert m.shape == (y.size, x.size)
+    np.testing.assert_allclose(m @ x.reshape(-1), y.reshape(-1), rtol=1e-12, atol=1e-12)
+
+
+def test_conv_as_matrix_is_sparse_and_tied() -> None:
+    from twice.convolution import conv_as_matrix
+
+    w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    m = conv_as_matrix(w, (5, 5))  # valid: 3×3 outputs, each row holds all 9 weights once
+    assert m.shape == (9, 25)
+    assert (np.count_nonzero(m, axis=1) == 9).all()
+    assert all(sorted(row[row != 0]) == list(range(1, 10)) for row in m)
+    # 'same' on 8×8: the windows cover 22·22 (input, output) pairs per channel pair (2 + 6·3 + 2 per axis).
+    assert np.count_nonzero(conv_as_matrix(np.ones((3, 3, 1, 32)), (8, 8), padding="same", layout="NHWC")) == 32 * 22 * 22
+
+
+def test_conv_as_matrix_matches_torch(rng: np.random.Generator) -> None:
+    torch = pytest.importorskip("torch")
+    from twice.convolution import conv_as_matrix
+
+    x, w = _f32(rng, 1, 2, 6, 6), _f32(rng, 5, 2, 3, 3)
+    m = conv_as_matrix(w, (6, 6), stride=2, padding=1)
+    _assert_float32_close(m @ x.reshape(-1), _torch_conv(torch, x, w, stride=2, padding=1).reshape(-1))
+
+
+def test_conv_as_matrix_errors() -> None:
+    from twice.convolution import conv_as_matrix
+
+    with pytest.raises(ValueError, match="4-D"):
+        conv_as_matrix(np.ones((3, 3)), (4, 4))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        conv_as_matrix(np.ones((1, 1, 5, 5)), (4, 4))
+    with pytest.raises(ValueError, match="layout"):
+        conv_as_matrix(np.ones((1, 1, 3, 3)), (4, 4), layout="CHW")
+
+
+def test_receptive_field_formula() -> None:
+    from twice.convolution import receptive_field
+
+    assert receptive_field([]) == []
+    assert receptive_field([(3, 1)] * 3) == [(3, 1), (5, 1), (7, 1)]  # three 3×3 convolutions see 7×7
+    assert receptive_field([(7, 2), (3, 2), (3, 1)]) == [(7, 2), (11, 4), (19, 4)]  # a ResNet-style stem
+    assert receptive_field([(1, 1), (1, 1)]) == [(1, 1), (1, 1)]  # 1×1 convolutions widen nothing
+
+
+def test_receptive_field_measured_in_torch() -> None:
+    """The formula against the gradient's support, for a stack with strided convolutions and poolings."""
+    torch = pytest.importorskip("torch")
+    from twice.convolution import receptive_field
+
+    torch.manual_seed(0)
+    stack = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, stride=2), torch.nn.AvgPool2d(2), torch.nn.Conv2d(4, 4, 5)
+    ).double()
+    x = torch.randn(1, 1, 48, 48, dtype=torch.float64, requires_grad=True)
+    stack(x)[0, :, 2, 2].sum().backward()  # linear layers only: one input suffices
+    support = (x.grad[0, 0] != 0).numpy()
+    size = receptive_field([(3, 2), (2, 2), (5, 1)])[-1][0]
+    assert size == 3 + 1 * 2 + 4 * 4
+    assert support.any(axis=1).sum() == support.any(axis=0).sum() == size and support.sum() == size**2
+
+
+def test_receptive_field_errors() -> None:
+    from twice.convolution import receptive_field
+
+    with pytest.raises(ValueError, match="pair"):
+        receptive_field([(3, 1, 1)])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="pair"):
+        receptive_field(["33"])  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        receptive_field([(0, 1)])
+    with pytest.raises(TypeError):
+        receptive_field([(3.0, 1)])  # type: ignore[list-item]

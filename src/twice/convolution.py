@@ -425,3 +425,100 @@ def hand_kernels() -> dict[str, np.ndarray]:
         "horizontal edges": sobel_x.T.copy(),
         "blur": np.full((3, 3), 1 / 9, dtype=np.float32),
     }
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Convolution as a dense layer, and the receptive field
+# ----------------------------------------------------------------------------------------------------------
+
+
+def conv_as_matrix(
+    kernel: np.ndarray,
+    image_shape: tuple[int, int],
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    layout: str = "NCHW",
+) -> np.ndarray:
+    """The matrix ``M`` of a convolution without bias: ``conv2d(x)`` flattened equals ``M @ x`` flattened.
+
+    A convolution is a dense layer whose weight matrix is sparse (each output sees only the ``kh × kw``
+    window below it: locality) and tied (every window uses the same kernel: weight sharing). Row
+    ``(o, i, j)`` of ``M`` holds the kernel of output channel ``o`` at the input cells of window ``(i, j)``,
+    and zeros everywhere else; padded cells simply have no column. Images and outputs are flattened in the
+    layout's own order, ``(C, H, W)`` for ``"NCHW"`` and ``(H, W, C)`` for ``"NHWC"``, as ``reshape`` does.
+
+    Args:
+        kernel: ``(out, in, kh, kw)`` for ``layout="NCHW"``, ``(kh, kw, in, out)`` (HWIO) for ``"NHWC"``.
+        image_shape: ``(H, W)`` of the input images (the channels come from the kernel).
+        stride, padding: as in :func:`conv2d`.
+
+    Returns:
+        float64 array of shape ``(out · H' · W', in · H · W)``.
+
+    Introduced in chapter 2.
+
+    >>> m = conv_as_matrix(np.array([[[[1.0, 2.0]]]]), (1, 3))   # a 1×2 kernel on a 1×3 image
+    >>> m
+    array([[1., 2., 0.],
+           [0., 1., 2.]])
+    >>> x = np.array([1.0, 10.0, 100.0])
+    >>> bool(np.array_equal(m @ x, conv2d(x.reshape(1, 1, 1, 3), np.array([[[[1.0, 2.0]]]])).ravel()))
+    True
+
+    Raises:
+        TypeError, ValueError: as :func:`conv2d`, and for an image shape that is not a pair of integers.
+    """
+    layout = _check_layout(layout)
+    w = np.asarray(kernel, dtype=np.float64)
+    if w.ndim != 4:
+        expected = layouts.describe(_KERNELS[layout])
+        raise ValueError(f"kernel must be 4-D {expected} for layout {layout!r}, got {w.shape}")
+    w = rearrange(w, _KERNELS[layout], CONV2D_RULE.keras, name="kernel")  # HWIO
+    kh, kw, c_in, c_out = w.shape
+    height, width = _pair(image_shape, "image_shape", minimum=1)
+    strides = _pair(stride, "stride", minimum=1)
+    (top, bottom), (left, right) = _resolve_padding(padding, (height, width), (kh, kw), strides)
+    ho, wo = _out_size((height + top + bottom, width + left + right), (kh, kw), strides)
+    # Built as (H', W', out, H, W, in): output cell (i, j) sees input cell (i*sh + u - top, j*sw + v - left).
+    m = np.zeros((ho, wo, c_out, height, width, c_in))
+    out_rows, out_cols = np.meshgrid(np.arange(ho), np.arange(wo), indexing="ij")
+    for u in range(kh):
+        for v in range(kw):
+            rows = out_rows * strides[0] + u - top
+            cols = out_cols * strides[1] + v - left
+            inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+            # One (u, v) per pair of cells, so assignment suffices; the indexed axes come first: (K, out, in).
+            m[out_rows[inside], out_cols[inside], :, rows[inside], cols[inside], :] = w[u, v].T
+    if layout == "NCHW":
+        m = m.transpose(2, 0, 1, 5, 3, 4)
+    return np.ascontiguousarray(m.reshape(c_out * ho * wo, c_in * height * width))
+
+
+def receptive_field(layers: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Receptive field and jump after each layer of a stack of convolutions and poolings.
+
+    ``layers`` lists ``(kernel, stride)`` for each layer, input first (activations, flatten and other
+    pixel-wise layers add nothing and are left out). Starting from one pixel, ``r = 1, j = 1``, each layer
+    gives ``r_out = r_in + (kernel - 1) · j_in`` and ``j_out = j_in · stride``: ``r`` is how many input pixels
+    (along one axis) one output pixel depends on, ``j`` how many input pixels lie between neighbouring
+    outputs. Padding moves the window but does not change its size (at the border part of it is padding).
+
+    Introduced in chapter 2.
+
+    >>> receptive_field([(3, 1), (2, 2), (3, 1), (2, 2)])   # the survey's conv/pool stack
+    [(3, 1), (4, 2), (8, 2), (10, 4)]
+
+    Raises:
+        TypeError: for a kernel or stride that is not an integer.
+        ValueError: for a layer that is not a ``(kernel, stride)`` pair, or a kernel or stride below 1.
+    """
+    size, jump = 1, 1
+    fields = []
+    for index, layer in enumerate(layers):
+        if isinstance(layer, str) or not isinstance(layer, Sequence) or len(layer) != 2:
+            raise ValueError(f"layer {index} must be a pair (kernel, stride), got {layer!r}")
+        kernel = checks.integer(layer[0], f"kernel of layer {index}", minimum=1)
+        stride = checks.integer(layer[1], f"stride of layer {index}", minimum=1)
+        size, jump = size + (kernel - 1) * jump, jump * stride
+        fields.append((size, jump))
+    return fields
