@@ -29,6 +29,7 @@ import os
 import posixpath
 import re
 import shutil
+import signal
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -312,64 +313,323 @@ class Grade:
     total: float
     possible: float
     questions: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (score, possible)
-    error: str | None = None  # e.g. a notebook of another assignment, or a file that is not a notebook
+    error: str | None = None  # why it was not graded, e.g. "timeout: ..." or "not a notebook: ..."
+    status: str = "graded"  # or: timeout, memory, crash, not a notebook, wrong assignment, error
+    seconds: float = 0.0  # how long grading it took
 
 
-def grade(autograder_zip: str | Path, submissions: list[str | Path], *, quiet: bool = True) -> list[Grade]:
-    """Grade notebooks with otter's autograder zip, without Docker, in this Python environment.
+@dataclass
+class Limits:
+    """What one submission may use while it is graded (each applies to every process of its sandbox)."""
 
-    Each submission is executed from top to bottom in a fresh kernel and scored with every test, hidden
-    ones included. Questions marked by hand are not part of these scores. A submission that cannot be
-    graded at all (another assignment's notebook, a broken file) gets a :class:`Grade` with ``error`` set
-    and no points, so that one bad file does not stop the others.
+    timeout: float = 600.0  # wall-clock seconds for the whole submission
+    cpu_seconds: int = 1200  # CPU time of each process
+    memory: int = 8 * 2**30  # address space of each process, in bytes (TensorFlow reserves about 3 GiB)
+    processes: int = 512  # processes and threads of the sandbox's user
+    file_size: int = 256 * 2**20  # largest file (or output stream) a process may write
+
+
+#: bubblewrap, with which every submission is graded in a sandbox of its own.
+BWRAP = "/usr/bin/bwrap"
+#: First of the user ids that sandboxes run as when the grader runs as root (one per parallel worker).
+SANDBOX_UID = 61000
+
+
+def autograder_questions(autograder_zip: str | Path) -> list[str]:
+    """The questions an autograder zip grades, in the notebook's order (that of the tests in the zip)."""
+    import zipfile
+
+    with zipfile.ZipFile(autograder_zip) as archive:
+        names = [n for n in archive.namelist() if n.startswith("tests/") and n.endswith(".py")]
+    return [posixpath.splitext(posixpath.basename(n))[0] for n in names]
+
+
+def _real_python() -> Path:
+    """This environment's Python, reached without symbolic links to folders (a venv's bin/python itself
+    may be a link to the installation's, which the venv's pyvenv.cfg then needs beside the link)."""
+    python = Path(sys.executable)
+    return python.parent.resolve() / python.name
+
+
+def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> list[str]:
+    """The command that runs the grading worker on ``work/in`` (read only), writing ``work/out``."""
+    python = Path(sys.executable)
+    worker = [str(python if not sandbox else _real_python()), "-m", "twice_book.grading_worker"]
+    prlimit = [
+        "prlimit",
+        f"--cpu={limits.cpu_seconds}",
+        f"--as={limits.memory}",
+        f"--fsize={limits.file_size}",
+        "--core=0",
+    ]
+    if not sandbox:
+        files = [str(work / "in" / "autograder.zip"), str(work / "in" / "submission"), str(work / "out" / "r")]
+        return [*prlimit, f"--nproc={limits.processes}", *worker, *files]
+    files = ["/grading/in/autograder.zip", "/grading/in/submission", "/grading/out/result.json", "--sandboxed"]
+    command = [BWRAP, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net"]
+    command += ["--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "grading"]
+    command += ["--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64"):
+        top = Path("/") / name
+        if top.is_symlink():
+            command += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            command += ["--ro-bind", str(top), str(top)]
+    command += ["--perms", "0755", "--dir", "/etc", "--ro-bind", str(work / "hosts"), "/etc/hosts"]  # the sandbox's own names, loopback only
+    for name in ("passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "alternatives"):
+        command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    for name in ("fonts", "ssl", "ca-certificates", "matplotlibrc"):
+        command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # The Python environment, read only: the venv, the installation it was made from, and the folders on
+    # sys.path (the helper packages, wherever PYTHONPATH or an editable install puts them).
+    needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), python.resolve().parent.parent}
+    needed |= {Path(p).resolve() for p in sys.path if p and Path(p).is_dir()}
+    made: set[Path] = set()
+    bound: list[Path] = [Path("/usr")]
+    for path in sorted(needed):
+        if path == Path("/") or any(path.is_relative_to(p) for p in bound):
+            continue
+        for parent in reversed(path.parents[:-1]):  # bwrap would make them private to root (mode 700)
+            if parent not in made:
+                command += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
+        command += ["--ro-bind", str(path), str(path)]
+        bound.append(path)
+    command += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "0755", "--dir", "/grading"]
+    command += ["--ro-bind", str(work / "in"), "/grading/in", "--bind", str(work / "out"), "/grading/out"]
+    command += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
+    command += ["--unsetenv", "JUPYTER_PATH", "--unsetenv", "JUPYTER_CONFIG_DIR", "--unsetenv", "IPYTHONDIR"]
+    command += ["--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
+    if os.geteuid() == 0:
+        # As root, the sandbox runs as a user of its own (root is exempt from the process limit, and root
+        # would read every file the instructor owns); bwrap keeps only the right to switch to it.
+        uid = str(SANDBOX_UID + slot)
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
+        setpriv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
+        return [*command, *prlimit, f"--nproc={limits.processes}", *setpriv, *worker, *files]
+    command += ["--unshare-user", "--"]
+    return [*command, *prlimit, f"--nproc={limits.processes}", *worker, *files]
+
+
+def _reason(returncode: int, log: str, limits: Limits) -> tuple[str, str]:
+    """The status and the reason of a worker that ended without a result."""
+    tail = log.strip().splitlines()[-3:]
+    detail = (": " + " | ".join(tail))[:500] if tail else ""
+    if "MemoryError" in log or "Cannot allocate memory" in log or "std::bad_alloc" in log:
+        return "memory", f"ran out of memory (limit {limits.memory / 2**30:g} GiB per process){detail}"
+    if returncode < 0:
+        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
+        if -returncode == signal.SIGXCPU:
+            return "timeout", f"exceeded the CPU time limit ({limits.cpu_seconds} s)"
+        return "crash", f"the grader was killed by signal {name}{detail}"
+    return "crash", f"the grader exited with code {returncode} without a result{detail}"
+
+
+def _grade_in_sandbox(
+    autograder_zip: Path, submission: Path, slot: int, limits: Limits, sandbox: bool, scratch: Path
+) -> Grade:
+    """Grade one submission in a sandbox of its own and read back its result (nothing else comes out)."""
+    import json
+    import subprocess
+    import tempfile
+    import time
+
+    start = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="submission-", dir=scratch))
+    (work / "in").mkdir()
+    (work / "out").mkdir()
+    (work / "hosts").write_text("127.0.0.1 localhost grading\n::1 localhost ip6-localhost\n")
+    shutil.copyfile(autograder_zip, work / "in" / "autograder.zip")
+    shutil.copyfile(submission, work / "in" / "submission")
+    for path in (work, work / "in", work / "hosts", work / "in" / "autograder.zip", work / "in" / "submission"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    if sandbox and os.geteuid() == 0:
+        os.chown(work / "out", SANDBOX_UID + slot, SANDBOX_UID + slot)
+    result_file = work / "out" / ("result.json" if sandbox else "r")
+    name = str(submission)
+    try:
+        with open(work / "log", "wb") as log:
+            process = subprocess.Popen(
+                _sandbox_command(work, slot, limits, sandbox),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # its own process group, which a timeout kills whole
+                env={**os.environ, "PYTHONNOUSERSITE": "1"},
+            )
+            try:
+                returncode = process.wait(timeout=limits.timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(process)
+                seconds = time.monotonic() - start
+                return Grade(name, 0.0, float("nan"), error=f"timeout: not finished after {limits.timeout:g} s",
+                             status="timeout", seconds=seconds)
+            except BaseException:  # Ctrl-C: end the sandbox before the temporary folder goes
+                _kill_group(process)
+                raise
+        seconds = time.monotonic() - start
+        # The worker writes its result last, after killing whatever else ran in the sandbox; a result
+        # without a clean exit may have been written by the submission and is not read.
+        if returncode != 0 or not result_file.is_file():
+            log_text = (work / "log").read_bytes()[-20000:].decode("utf-8", "replace")
+            status, error = _reason(returncode, log_text, limits)
+            return Grade(name, 0.0, float("nan"), error=f"{status}: {error}", status=status, seconds=seconds)
+        try:
+            result = json.loads(result_file.read_text(encoding="utf-8"))
+            if result["status"] != "graded":
+                status = str(result["status"])
+                return Grade(name, 0.0, float("nan"), error=f"{status}: {result['error']}", status=status,
+                             seconds=seconds)
+            questions = {str(q): (float(s), float(p)) for q, s, p in result["questions"]}
+            return Grade(name, float(result["total"]), float(result["possible"]), questions, seconds=seconds)
+        except (ValueError, KeyError, TypeError) as error:
+            return Grade(name, 0.0, float("nan"), error=f"error: unreadable result ({error})", status="error",
+                         seconds=seconds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _kill_group(process: Any) -> None:
+    """Kill a worker's whole process group (bwrap's PID namespace then takes the rest of the sandbox)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def sandbox_available() -> str | None:
+    """None if bubblewrap can make a grading sandbox here, or why it cannot."""
+    import subprocess
+
+    if not Path(BWRAP).is_file():
+        return f"{BWRAP} is missing (install the Debian/Ubuntu package bubblewrap)"
+    probe = [BWRAP, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--die-with-parent", "true"]
+    if os.geteuid() != 0:
+        probe.insert(1, "--unshare-user")
+    result = subprocess.run(probe, capture_output=True, text=True, check=False)
+    if result.returncode:
+        return f"bwrap cannot make a sandbox here: {result.stderr.strip()}"
+    return None
+
+
+def grade(
+    autograder_zip: str | Path,
+    submissions: list[str | Path],
+    *,
+    limits: Limits | None = None,
+    workers: int | None = None,
+    sandbox: bool = True,
+    on_result: Any = None,
+) -> list[Grade]:
+    """Grade notebooks with otter's autograder zip, each in a bubblewrap sandbox of its own.
+
+    Each submission is executed from top to bottom in a fresh kernel of this Python environment (whatever
+    kernel it names) and scored with every test, hidden ones included, in a sandbox without network that
+    sees the system and the environment read only, a copy of the submission and the zip, and nothing else
+    (see the README's *For instructors*), within ``limits``. A submission that cannot be graded (it timed
+    out, ran out of memory, crashed the grader, is another assignment or not a notebook) gets a
+    :class:`Grade` with ``status`` and ``error`` set and no points; the others are graded all the same.
+    ``on_result(grade)`` is called as each result is known. Questions marked by hand are not scored.
 
     Raises:
         FileNotFoundError: if the zip or a submission does not exist.
+        RuntimeError: if ``sandbox`` is true and bubblewrap cannot make a sandbox here.
     """
-    import otter.api  # noqa: F401 - imported once here, inherited by the workers
+    import tempfile
+    import threading
 
-    if not Path(autograder_zip).is_file():
+    limits = limits or Limits()
+    autograder_zip = Path(autograder_zip).resolve()
+    if not autograder_zip.is_file():
         raise FileNotFoundError(f"no autograder zip at {autograder_zip}")
-    for submission in submissions:
-        if not Path(submission).is_file():
-            raise FileNotFoundError(f"no submission at {submission}")
-    # Each submission runs in a kernel of its own, and otter grades in a folder it changes into, so
-    # submissions are graded side by side in processes, not threads.
-    workers = max(1, min(len(submissions), os.cpu_count() or 1))
-    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-        return list(
-            pool.map(
-                _grade_one,
-                [str(autograder_zip)] * len(submissions),
-                map(str, submissions),
-                [quiet] * len(submissions),
-            )
-        )
+    paths = [Path(s).resolve() for s in submissions]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"no submission at {path}")
+    if sandbox:
+        problem = sandbox_available()
+        if problem:
+            raise RuntimeError(f"{problem}; refusing to grade untrusted code without a sandbox")
+    workers = max(1, min(len(paths), workers or os.cpu_count() or 1))
+    slots = list(range(workers))
+    lock = threading.Lock()
+    grades: list[Grade | None] = [None] * len(paths)
+
+    def one(index: int) -> None:
+        with lock:
+            slot = slots.pop()
+        try:
+            found = _grade_in_sandbox(autograder_zip, paths[index], slot, limits, sandbox, scratch)
+            found.submission = str(submissions[index])
+            grades[index] = found
+            if on_result is not None:
+                with lock:
+                    on_result(found)
+        finally:
+            with lock:
+                slots.append(slot)
+
+    # One subprocess (one sandbox) per submission, a few at a time: a submission that kills its grader
+    # ends only its own subprocess.
+    with tempfile.TemporaryDirectory(prefix="twice-grading-") as folder:
+        scratch = Path(folder)
+        scratch.chmod(0o755)
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            futures = [pool.submit(one, i) for i in range(len(paths))]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    return [g for g in grades if g is not None]
 
 
-def _grade_one(autograder_zip: str, submission: str, quiet: bool) -> Grade:
-    from otter.api import grade_submission
+#: The CSV's columns around the questions'.
+CSV_FIRST, CSV_LAST = ["file"], ["total", "possible", "status", "error", "seconds", "batch"]
 
+
+class GradesWriter:
+    """Write grades to a new CSV file, one row as soon as each is known (flushed), for one batch.
+
+    The columns: ``file``, one per question in the notebook's order, ``total``, ``possible``, ``status``
+    (graded, timeout, memory, crash, not a notebook, wrong assignment, error), ``error`` (the reason),
+    ``seconds`` and ``batch`` (when the batch started, UTC). An existing file is never overwritten.
+    """
+
+    def __init__(self, path: str | Path, questions: list[str], batch: str) -> None:
+        self.path, self.questions, self.batch = Path(path), list(questions), batch
+        self.handle = open(self.path, "x", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow([*CSV_FIRST, *self.questions, *CSV_LAST])
+        self.handle.flush()
+
+    def write(self, g: Grade) -> None:
+        scores = [f"{g.questions[q][0]:g}" if q in g.questions else "" for q in self.questions]
+        possible = "" if g.error else f"{g.possible:g}"
+        row = [g.submission, *scores, f"{g.total:g}", possible, g.status, g.error or "", f"{g.seconds:.1f}"]
+        self.writer.writerow([*row, self.batch])
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def write_grades(grades: list[Grade], path: str | Path, questions: list[str] | None = None) -> None:
+    """Write grades to a new CSV file (see :class:`GradesWriter`); refuses to overwrite one."""
+    import datetime
+
+    if questions is None:
+        questions = list(dict.fromkeys(name for g in grades for name in g.questions))
+    batch = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    writer = GradesWriter(path, questions, batch)
     try:
-        results = grade_submission(submission, autograder_zip, quiet=quiet)
-    except Exception as error:  # noqa: BLE001 - reported with the submission; the others are still graded
-        return Grade(submission, 0.0, float("nan"), error=f"{type(error).__name__}: {error}")
-    questions = {
-        name: (float(result.score), float(result.possible))
-        for name, result in sorted(results.results.items())
-    }
-    return Grade(submission, float(results.total), float(results.possible), questions)
-
-
-def write_grades(grades: list[Grade], path: str | Path) -> None:
-    """Write one row per submission: its total, the points possible, each question's score, any error."""
-    questions = sorted({name for g in grades for name in g.questions})
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["submission", "total", "possible", *questions, "error"])
         for g in grades:
-            scores = [g.questions[q][0] if q in g.questions else "" for q in questions]
-            writer.writerow([g.submission, g.total, "" if g.error else g.possible, *scores, g.error or ""])
+            writer.write(g)
+    finally:
+        writer.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -379,10 +639,17 @@ def main(argv: list[str] | None = None) -> int:
     to_assign.add_argument("output", help="folder; each master goes to OUTPUT/<chapter>/<framework>/")
     to_assign.add_argument("masters", nargs="+")
     to_assign.add_argument("--branch", default="main", help="repository branch for the student links")
-    to_grade = commands.add_parser("grade", help="grade submissions with an autograder zip, without Docker")
+    to_grade = commands.add_parser("grade", help="grade submissions with an autograder zip, each in a sandbox")
     to_grade.add_argument("autograder_zip")
     to_grade.add_argument("submissions", nargs="+")
-    to_grade.add_argument("--csv", help="also write the scores to this CSV file")
+    to_grade.add_argument("--csv", help="also write the scores to this new CSV file (never overwritten)")
+    to_grade.add_argument("--timeout", type=float, default=Limits.timeout, help="seconds per submission")
+    to_grade.add_argument("--workers", type=int, help="submissions graded side by side (default: CPUs)")
+    to_grade.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="grade without bubblewrap: submissions can then read and change your files",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "assign":
@@ -399,18 +666,49 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{master}: student version {assigned.student_notebook}")
                 print(f"{' ' * len(str(master))}  autograder     {assigned.autograder_zip}")
     else:
-        grades = grade(args.autograder_zip, args.submissions)
-        width = max(len(g.submission) for g in grades)
-        for g in grades:
-            score = f"not graded: {g.error}" if g.error else f"{g.total:g} / {g.possible:g}"
-            print(f"{g.submission:{width}s}  {score}")
-        if args.csv:
-            write_grades(grades, args.csv)
+        return _grade_command(args)
+    return 0
+
+
+def _grade_command(args: argparse.Namespace) -> int:
+    import datetime
+
+    if args.csv and Path(args.csv).exists():
+        print(f"{args.csv} exists; grades go to a new file each batch", file=sys.stderr)
+        return 2
+    limits = Limits(timeout=args.timeout)
+    batch = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    writer = GradesWriter(args.csv, autograder_questions(args.autograder_zip), batch) if args.csv else None
+
+    def report(g: Grade) -> None:
+        score = f"not graded: {g.error}" if g.error else f"{g.total:g} / {g.possible:g}"
+        print(f"{g.submission}  {score}  ({g.seconds:.0f} s)", flush=True)
+        if writer is not None:
+            writer.write(g)
+
+    try:
+        grades = grade(
+            args.autograder_zip,
+            args.submissions,
+            limits=limits,
+            workers=args.workers,
+            sandbox=not args.unsafe_no_sandbox,
+            on_result=report,
+        )
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: the results above are kept", file=sys.stderr)
+        return 130
+    finally:
+        if writer is not None:
+            writer.close()
             print(f"scores written to {args.csv}")
-        failed = sum(1 for g in grades if g.error)
-        if failed:
-            print(f"{failed} of {len(grades)} submissions could not be graded", file=sys.stderr)
-            return 1
+    failed = sum(1 for g in grades if g.error)
+    if failed:
+        print(f"{failed} of {len(grades)} submissions could not be graded", file=sys.stderr)
+        return 1
     return 0
 
 
