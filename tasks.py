@@ -23,8 +23,9 @@
                                make the student and autograder versions of a chapter's exercises (all
                                chapters without CHAPTER), with otter-grader, in _build/exercises/
     python3 tasks.py grade AUTOGRADER_ZIP SUBMISSION...
-                               grade submitted notebooks without Docker; prints the scores and writes
-                               them to grades.csv beside the zip's student/ and autograder/ folders
+                               grade submitted notebooks, each in a bubblewrap sandbox; prints the scores
+                               and writes them to a new grades_<UTC time>.csv beside the zip's student/
+                               and autograder/ folders (--timeout S, --workers N, --unsafe-no-sandbox)
 
 Everything is installed into a virtual environment in .venv, from requirements.txt; it is reinstalled only
 when requirements.txt or pyproject.toml change.
@@ -207,13 +208,19 @@ def exercises(chapter: str | None = None) -> None:
     print(f"Hand out the notebooks in {EXERCISES_BUILD.relative_to(ROOT)}/<chapter>/<framework>/student/")
 
 
-def grade(autograder_zip: str, submissions: list[str]) -> None:
-    """Grade submissions with otter run's machinery, without Docker, and write grades.csv."""
+def grade(
+    autograder_zip: str, submissions: list[str], *, timeout: float, workers: int | None, unsafe: bool
+) -> None:
+    """Grade submissions, each in a bubblewrap sandbox, and write a new grades_<UTC time>.csv."""
     ensure_environment()
     zip_path = Path(autograder_zip).resolve()
-    grades = zip_path.parent.parent / "grades.csv"
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    grades = zip_path.parent.parent / f"grades_{stamp}.csv"  # one file per batch: none is ever overwritten
     paths = [Path(s).resolve() for s in submissions]  # run() works in ROOT, not in the caller's folder
-    run(PYTHON, "-m", "twice_book.exercises", "grade", "--csv", grades, zip_path, *paths, env=quiet_env())
+    options: list[str | Path] = ["--csv", grades, "--timeout", str(timeout)]
+    options += ["--workers", str(workers)] if workers else []
+    options += ["--unsafe-no-sandbox"] if unsafe else []
+    run(PYTHON, "-m", "twice_book.exercises", "grade", *options, zip_path, *paths, env=quiet_env())
 
 
 def figures(names: list[str]) -> None:
@@ -274,6 +281,13 @@ def parser() -> argparse.ArgumentParser:
     marking = commands.add_parser("grade", help="grade submitted notebooks without Docker")
     marking.add_argument("autograder_zip", metavar="AUTOGRADER_ZIP")
     marking.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    marking.add_argument("--timeout", type=float, default=600.0, help="seconds per submission (default 600)")
+    marking.add_argument("--workers", type=int, help="submissions graded side by side (default: CPUs)")
+    marking.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="without bubblewrap (submissions can reach your files)",
+    )
     return top
 
 
@@ -297,7 +311,13 @@ def main(argv: list[str]) -> None:
     elif args.command == "exercises":
         exercises(args.chapter)
     elif args.command == "grade":
-        grade(args.autograder_zip, args.submissions)
+        grade(
+            args.autograder_zip,
+            args.submissions,
+            timeout=args.timeout,
+            workers=args.workers,
+            unsafe=args.unsafe_no_sandbox,
+        )
     else:
         {"build": build, "lab": lab}[args.command]()
 

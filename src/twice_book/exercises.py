@@ -363,9 +363,18 @@ def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> li
         "--core=0",
     ]
     if not sandbox:
-        files = [str(work / "in" / "autograder.zip"), str(work / "in" / "submission"), str(work / "out" / "r")]
+        files = [
+            str(work / "in" / "autograder.zip"),
+            str(work / "in" / "submission"),
+            str(work / "out" / "r"),
+        ]
         return [*prlimit, f"--nproc={limits.processes}", *worker, *files]
-    files = ["/grading/in/autograder.zip", "/grading/in/submission", "/grading/out/result.json", "--sandboxed"]
+    files = [
+        "/grading/in/autograder.zip",
+        "/grading/in/submission",
+        "/grading/out/result.json",
+        "--sandboxed",
+    ]
     command = [BWRAP, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net"]
     command += ["--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "grading"]
     command += ["--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
@@ -375,7 +384,15 @@ def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> li
             command += ["--symlink", os.readlink(top), str(top)]
         elif top.is_dir():
             command += ["--ro-bind", str(top), str(top)]
-    command += ["--perms", "0755", "--dir", "/etc", "--ro-bind", str(work / "hosts"), "/etc/hosts"]  # the sandbox's own names, loopback only
+    command += [
+        "--perms",
+        "0755",
+        "--dir",
+        "/etc",
+        "--ro-bind",
+        str(work / "hosts"),
+        "/etc/hosts",
+    ]  # the sandbox's own names, loopback only
     for name in ("passwd", "group", "nsswitch.conf", "ld.so.cache", "localtime", "alternatives"):
         command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for name in ("fonts", "ssl", "ca-certificates", "matplotlibrc"):
@@ -426,7 +443,13 @@ def _reason(returncode: int, log: str, limits: Limits) -> tuple[str, str]:
 
 
 def _grade_in_sandbox(
-    autograder_zip: Path, submission: Path, slot: int, limits: Limits, sandbox: bool, scratch: Path
+    autograder_zip: Path,
+    submission: Path,
+    slot: int,
+    limits: Limits,
+    sandbox: bool,
+    scratch: Path,
+    live: dict[int, Any],
 ) -> Grade:
     """Grade one submission in a sandbox of its own and read back its result (nothing else comes out)."""
     import json
@@ -441,7 +464,13 @@ def _grade_in_sandbox(
     (work / "hosts").write_text("127.0.0.1 localhost grading\n::1 localhost ip6-localhost\n")
     shutil.copyfile(autograder_zip, work / "in" / "autograder.zip")
     shutil.copyfile(submission, work / "in" / "submission")
-    for path in (work, work / "in", work / "hosts", work / "in" / "autograder.zip", work / "in" / "submission"):
+    for path in (
+        work,
+        work / "in",
+        work / "hosts",
+        work / "in" / "autograder.zip",
+        work / "in" / "submission",
+    ):
         path.chmod(0o755 if path.is_dir() else 0o644)
     if sandbox and os.geteuid() == 0:
         os.chown(work / "out", SANDBOX_UID + slot, SANDBOX_UID + slot)
@@ -457,16 +486,25 @@ def _grade_in_sandbox(
                 start_new_session=True,  # its own process group, which a timeout kills whole
                 env={**os.environ, "PYTHONNOUSERSITE": "1"},
             )
+            live[process.pid] = process
             try:
                 returncode = process.wait(timeout=limits.timeout)
             except subprocess.TimeoutExpired:
                 _kill_group(process)
                 seconds = time.monotonic() - start
-                return Grade(name, 0.0, float("nan"), error=f"timeout: not finished after {limits.timeout:g} s",
-                             status="timeout", seconds=seconds)
+                return Grade(
+                    name,
+                    0.0,
+                    float("nan"),
+                    error=f"timeout: not finished after {limits.timeout:g} s",
+                    status="timeout",
+                    seconds=seconds,
+                )
             except BaseException:  # Ctrl-C: end the sandbox before the temporary folder goes
                 _kill_group(process)
                 raise
+            finally:
+                live.pop(process.pid, None)
         seconds = time.monotonic() - start
         # The worker writes its result last, after killing whatever else ran in the sandbox; a result
         # without a clean exit may have been written by the submission and is not read.
@@ -478,13 +516,25 @@ def _grade_in_sandbox(
             result = json.loads(result_file.read_text(encoding="utf-8"))
             if result["status"] != "graded":
                 status = str(result["status"])
-                return Grade(name, 0.0, float("nan"), error=f"{status}: {result['error']}", status=status,
-                             seconds=seconds)
+                return Grade(
+                    name,
+                    0.0,
+                    float("nan"),
+                    error=f"{status}: {result['error']}",
+                    status=status,
+                    seconds=seconds,
+                )
             questions = {str(q): (float(s), float(p)) for q, s, p in result["questions"]}
             return Grade(name, float(result["total"]), float(result["possible"]), questions, seconds=seconds)
         except (ValueError, KeyError, TypeError) as error:
-            return Grade(name, 0.0, float("nan"), error=f"error: unreadable result ({error})", status="error",
-                         seconds=seconds)
+            return Grade(
+                name,
+                0.0,
+                float("nan"),
+                error=f"error: unreadable result ({error})",
+                status="error",
+                seconds=seconds,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -555,12 +605,18 @@ def grade(
     slots = list(range(workers))
     lock = threading.Lock()
     grades: list[Grade | None] = [None] * len(paths)
+    live: dict[int, Any] = {}  # the sandboxes running now, by process id
+    interrupted = threading.Event()
 
     def one(index: int) -> None:
+        if interrupted.is_set():
+            return
         with lock:
             slot = slots.pop()
         try:
-            found = _grade_in_sandbox(autograder_zip, paths[index], slot, limits, sandbox, scratch)
+            found = _grade_in_sandbox(autograder_zip, paths[index], slot, limits, sandbox, scratch, live)
+            if interrupted.is_set():
+                return  # killed by the interruption: no result, rather than a false "crash"
             found.submission = str(submissions[index])
             grades[index] = found
             if on_result is not None:
@@ -580,9 +636,12 @@ def grade(
             try:
                 for future in futures:
                     future.result()
-            except BaseException:
+            except BaseException:  # Ctrl-C: keep what was reported, end every sandbox, remove every copy
+                interrupted.set()
                 for future in futures:
                     future.cancel()
+                for process in list(live.values()):
+                    _kill_group(process)
                 raise
     return [g for g in grades if g is not None]
 
@@ -633,13 +692,17 @@ def write_grades(grades: list[Grade], path: str | Path, questions: list[str] | N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m twice_book.exercises", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m twice_book.exercises", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     to_assign = commands.add_parser("assign", help="make the student and autograder versions of masters")
     to_assign.add_argument("output", help="folder; each master goes to OUTPUT/<chapter>/<framework>/")
     to_assign.add_argument("masters", nargs="+")
     to_assign.add_argument("--branch", default="main", help="repository branch for the student links")
-    to_grade = commands.add_parser("grade", help="grade submissions with an autograder zip, each in a sandbox")
+    to_grade = commands.add_parser(
+        "grade", help="grade submissions with an autograder zip, each in a sandbox"
+    )
     to_grade.add_argument("autograder_zip")
     to_grade.add_argument("submissions", nargs="+")
     to_grade.add_argument("--csv", help="also write the scores to this new CSV file (never overwritten)")

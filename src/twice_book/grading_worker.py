@@ -36,10 +36,10 @@ def prepare(submission: Path, assignment: str | None, destination: Path) -> dict
     """
     try:
         notebook = json.loads(submission.read_bytes().decode("utf-8"))
-        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-            raise ValueError("no list of cells")
     except (UnicodeDecodeError, ValueError) as error:
         return {"status": "not a notebook", "error": f"not a Jupyter notebook ({error})"}
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return {"status": "not a notebook", "error": "not a Jupyter notebook (JSON without a list of cells)"}
     metadata = notebook.setdefault("metadata", {})
     if not isinstance(metadata, dict):
         notebook["metadata"] = metadata = {}
