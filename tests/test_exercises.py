@@ -468,9 +468,13 @@ def grade(outcome: Outcome, work: Path) -> str | None:
     if result.returncode != 1 or f"1 of {len(kinds)} submissions could not be graded" not in result.stderr:
         return f"grading failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
     with open(table, encoding="utf-8") as handle:
-        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+        rows = {row["file"]: row for row in csv.DictReader(handle)}
     outcome.grades = {kind: rows[str(path)] for kind, path in kinds.items()}
     return None
+
+
+#: The CSV's columns that are not questions.
+NOT_QUESTIONS = {*exercises.CSV_FIRST, *exercises.CSV_LAST}
 
 
 @pytest.fixture(scope="session")
@@ -665,7 +669,7 @@ def test_solutions_get_full_marks(outcomes: dict[Path, Outcome], path: Path) -> 
     assert not outcome.errors, "\n".join(outcome.errors)
     graded = [q.name for q in questions(load(path)) if not q.manual]
     row = outcome.grades["solved"]  # the student notebook with the master's solutions in its answer cells
-    assert not row["error"] and sorted(set(row) - {"submission", "total", "possible", "error"}) == sorted(
+    assert not row["error"] and sorted(set(row) - NOT_QUESTIONS) == sorted(
         graded
     )
     assert float(row["possible"]) == 2 * len(graded) and float(row["total"]) == float(row["possible"]), row
@@ -677,7 +681,7 @@ def test_unanswered_student_notebook_fails_every_question(outcomes: dict[Path, O
     assert not outcome.errors, "\n".join(outcome.errors)
     row, full = outcome.grades["unanswered"], outcome.grades["solved"]
     assert not row["error"] and float(row["total"]) < float(row["possible"]), row
-    for question in set(row) - {"submission", "total", "possible", "error"}:
+    for question in set(row) - NOT_QUESTIONS:
         assert float(row[question]) < float(full[question]), f"{question} passes without an answer"
 
 
@@ -975,5 +979,5 @@ def test_gamed_answers_get_only_the_points_they_deserve(outcomes: dict[Path, Out
     gamed = GAMED[master_id(path)]
     for question, (_, points) in gamed.items():
         assert float(row[question]) == points, f"{question}: {row[question]} points, expected {points}"
-    for question in set(row) - {"submission", "total", "possible", "error"} - set(gamed):
+    for question in set(row) - NOT_QUESTIONS - set(gamed):
         assert float(row[question]) == float(full[question]), f"{question} lost points it should keep"

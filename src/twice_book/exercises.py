@@ -314,7 +314,7 @@ class Grade:
     possible: float
     questions: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (score, possible)
     error: str | None = None  # why it was not graded, e.g. "timeout: ..." or "not a notebook: ..."
-    status: str = "graded"  # or: timeout, memory, crash, not a notebook, wrong assignment, error
+    status: str = "graded"  # or: timeout, memory, output, crash, not a notebook, wrong assignment, error
     seconds: float = 0.0  # how long grading it took
 
 
@@ -336,7 +336,7 @@ SANDBOX_UID = 61000
 
 
 def autograder_questions(autograder_zip: str | Path) -> list[str]:
-    """The questions an autograder zip grades, in the notebook's order (that of the tests in the zip)."""
+    """The questions an autograder zip grades, in the order of its test files (otter's order)."""
     import zipfile
 
     with zipfile.ZipFile(autograder_zip) as archive:
@@ -349,6 +349,16 @@ def _real_python() -> Path:
     may be a link to the installation's, which the venv's pyvenv.cfg then needs beside the link)."""
     python = Path(sys.executable)
     return python.parent.resolve() / python.name
+
+
+def _package_folder(name: str) -> Path | None:
+    """The folder from which ``name`` is imported here (``src/`` for the helper packages), if it is found."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).resolve().parent
 
 
 def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> list[str]:
@@ -397,10 +407,11 @@ def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> li
         command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for name in ("fonts", "ssl", "ca-certificates", "matplotlibrc"):
         command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    # The Python environment, read only: the venv, the installation it was made from, and the folders on
-    # sys.path (the helper packages, wherever PYTHONPATH or an editable install puts them).
+    # The Python environment, read only: the venv, the installation it was made from, and the folders that
+    # hold the helper packages (wherever PYTHONPATH or an editable install puts them), not the folders
+    # around them (the repository, with the instructor's builds and hidden tests, is not in the sandbox).
     needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), python.resolve().parent.parent}
-    needed |= {Path(p).resolve() for p in sys.path if p and Path(p).is_dir()}
+    needed |= {folder for folder in map(_package_folder, ("twice", "twice_book")) if folder is not None}
     made: set[Path] = set()
     bound: list[Path] = [Path("/usr")]
     for path in sorted(needed):
@@ -434,9 +445,10 @@ def _reason(returncode: int, log: str, limits: Limits) -> tuple[str, str]:
     detail = (": " + " | ".join(tail))[:500] if tail else ""
     if "MemoryError" in log or "Cannot allocate memory" in log or "std::bad_alloc" in log:
         return "memory", f"ran out of memory (limit {limits.memory / 2**30:g} GiB per process){detail}"
-    if returncode < 0:
-        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
-        if -returncode == signal.SIGXCPU:
+    number = -returncode if returncode < 0 else returncode - 128 if 128 < returncode < 128 + 65 else 0
+    if number:  # bwrap exits with 128 + the signal that killed the grader
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        if number == signal.SIGXCPU:
             return "timeout", f"exceeded the CPU time limit ({limits.cpu_seconds} s)"
         return "crash", f"the grader was killed by signal {name}{detail}"
     return "crash", f"the grader exited with code {returncode} without a result{detail}"
@@ -653,8 +665,8 @@ CSV_FIRST, CSV_LAST = ["file"], ["total", "possible", "status", "error", "second
 class GradesWriter:
     """Write grades to a new CSV file, one row as soon as each is known (flushed), for one batch.
 
-    The columns: ``file``, one per question in the notebook's order, ``total``, ``possible``, ``status``
-    (graded, timeout, memory, crash, not a notebook, wrong assignment, error), ``error`` (the reason),
+    The columns: ``file``, one per question (in the autograder zip's order), ``total``, ``possible``, ``status``
+    (graded, timeout, memory, output, crash, not a notebook, wrong assignment, error), ``error`` (the reason),
     ``seconds`` and ``batch`` (when the batch started, UTC). An existing file is never overwritten.
     """
 

@@ -15,6 +15,7 @@ result, so that nothing of the submission's can rewrite it afterwards.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -69,6 +70,13 @@ def grade(autograder_zip: Path, submission: Path) -> dict[str, Any]:
             results = grade_submission(str(notebook), str(autograder_zip), quiet=True)
         except MemoryError:
             return {"status": "memory", "error": "the grader ran out of memory (memory limit)"}
+        except OSError as error:
+            if error.errno != errno.EFBIG:
+                raise
+            return {
+                "status": "output",
+                "error": "output too large: the notebook wrote more than the file-size limit (output cut)",
+            }
         except Exception as error:  # noqa: BLE001 - reported with the submission
             text = f"{type(error).__name__}: {error}"
             status = "wrong assignment" if "Received submission for assignment" in text else "error"

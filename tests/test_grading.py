@@ -1,0 +1,316 @@
+"""Grading that an instructor can trust: adversarial submissions, graded in the real bubblewrap sandbox.
+
+One master (chapter 1, PyTorch, the cheapest) is assigned once per session, in a temporary folder; then one
+batch grades, side by side and with a short timeout, the solved and unanswered student notebooks and
+submissions that loop forever, kill their grader, exit, fork without end, print a gigabyte, look at files and
+networks they must not reach, leave a process behind to rewrite their result, or are not notebooks at all,
+or lost their metadata, or name another kernel or assignment. The tests read the CSV that the batch wrote,
+row by row, as the command line does. Nothing here is mocked: the sandbox is bwrap's.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from twice_book import exercises
+from twice_book.ipynb import Notebook, load, tags
+
+ROOT = Path(__file__).resolve().parents[1]
+MASTER = ROOT / "chapters" / "01_tensors" / "exercises" / "pytorch.ipynb"
+TIMEOUT = 60  # seconds per submission in these tests; an honest one takes about 10-20 s on two busy cores
+WORKERS = 4
+
+
+def code(text: str) -> dict[str, object]:
+    return {"cell_type": "code", "metadata": {}, "source": text, "outputs": [], "execution_count": None}
+
+
+def paste_solutions(student: Notebook, autograder: Notebook) -> Notebook:
+    solved: Notebook = json.loads(json.dumps(student))
+    answers = [c for c in solved["cells"] if c["cell_type"] == "code" and exercises.ANSWER_TAG in tags(c)]
+    solutions = [
+        c for c in autograder["cells"] if c["cell_type"] == "code" and exercises.SOLUTION_TAG in tags(c)
+    ]
+    assert len(answers) == len(solutions) > 0
+    for answer, solution in zip(answers, solutions):
+        answer["source"] = solution["source"]
+    return solved
+
+
+def with_cell(notebook: Notebook, text: str) -> Notebook:
+    """The notebook with one more code cell at its end."""
+    changed: Notebook = json.loads(json.dumps(notebook))
+    changed["cells"].append(code(text))
+    return changed
+
+
+def must_fail(action: str) -> str:
+    """A cell that kills its kernel (so the submission is not graded) if ``action`` succeeds."""
+    return f"import os\ntry:\n    {action}\nexcept OSError:\n    pass\nelse:\n    os._exit(3)\n"
+
+
+def must_work(action: str) -> str:
+    """A cell that kills its kernel if ``action`` fails."""
+    return f"import os\ntry:\n    {action}\nexcept OSError:\n    os._exit(3)\n"
+
+
+# Forks until the process limit refuses, then every process sleeps (a spinning bomb would only slow the
+# other submissions down until the timeout).
+FORK_BOMB = """import os
+import time
+
+while True:
+    try:
+        os.fork()
+    except OSError:
+        break
+time.sleep(3600)"""
+
+
+@dataclass
+class Batch:
+    rows: dict[str, dict[str, str]]  # case -> CSV row
+    seconds: float
+    possible: float
+    folder: Path
+    csv_text: str
+    questions: list[str]  # the autograder's, in its order
+
+
+def cases(folder: Path, solved: Notebook, student: Notebook, instructor: Path) -> dict[str, Path]:
+    """Write one submission per case into its own folder; return case -> path."""
+    other = folder / "solved" / "solved.ipynb"  # another student's submission, which none may read
+    home = next((p for p in sorted(Path.home().iterdir()) if p.is_file()), None)
+    forbidden = [
+        f"open({str(other)!r}).read()",  # another student's submission
+        f"os.listdir({str(instructor)!r})",  # the instructor's folder, with the hidden tests
+        f"open({str(ROOT / 'README.md')!r}).read()",  # the repository
+        f"open({str(home)!r}).read()" if home else f"os.listdir({str(Path.home())!r})[0]",  # $HOME
+        "import socket; socket.create_connection(('1.1.1.1', 53), timeout=5)",  # the network
+        f"open({str(folder / 'planted.txt')!r}, 'w').write('x')",  # writing outside its folder
+        "open('/usr/planted.txt', 'w').write('x')",
+        "open('/grading/in/submission', 'w').write('x')",  # its own input copy is read only
+    ]
+    isolation = [must_work("open('/etc/passwd').read()"), *map(must_fail, forbidden)]
+    stripped = json.loads(json.dumps(solved))
+    stripped["metadata"] = {}
+    foreign = json.loads(json.dumps(solved))
+    foreign["metadata"]["kernelspec"] = {"name": "ir", "display_name": "R", "language": "R"}
+    wrong = json.loads(json.dumps(solved))
+    wrong["metadata"]["otter"] = {"assignment_name": "01_tensors-tensorflow"}
+    rewrite = (
+        "import subprocess\n"
+        'fake = \'{"status": "graded", "error": "", "total": 99, "possible": 99, "questions": []}\'\n'
+        "subprocess.Popen(['sh', '-c', f\"while true; do echo '{fake}' > /grading/out/result.json; "
+        'sleep 0.01; done"], start_new_session=True)'
+    )
+    notebooks: dict[str, Notebook | bytes] = {
+        "solved": solved,
+        "unanswered": student,
+        "infinite_loop": with_cell(solved, "while True:\n    pass"),
+        "kill_grader": with_cell(solved, "import os\nos.kill(os.getppid(), 9)"),
+        "os_exit": with_cell(solved, "import os\nos._exit(1)"),
+        "sys_exit": with_cell(solved, "import sys\nsys.exit(1)"),
+        "fork_bomb": with_cell(solved, FORK_BOMB),
+        "huge_print": with_cell(solved, "for _ in range(1000):\n    print('x' * 1_000_000)"),
+        "isolation": with_cell(solved, "\n".join(isolation)),
+        "left_behind": with_cell(student, rewrite),
+        "stripped_metadata": stripped,
+        "foreign_kernel": foreign,
+        "wrong_assignment": wrong,
+        "not_a_notebook": b"print('I am a script, not a notebook')\n",
+    }
+    paths = {}
+    for name, notebook in notebooks.items():
+        path = folder / name / ("solved.ipynb" if name == "solved" else f"{name}.ipynb")
+        path.parent.mkdir(parents=True)
+        path.write_bytes(notebook if isinstance(notebook, bytes) else json.dumps(notebook).encode())
+        paths[name] = path
+    return paths
+
+
+@pytest.fixture(scope="session")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
+    work = tmp_path_factory.mktemp("grading")
+    assigned = subprocess.run(
+        [sys.executable, "-m", "twice_book.exercises", "assign", work / "assigned", MASTER],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert assigned.returncode == 0, assigned.stderr[-3000:]
+    out = work / "assigned" / "01_tensors" / "pytorch"
+    student = load(out / "student" / "01_tensors_pytorch.ipynb")
+    solved = paste_solutions(student, load(out / "autograder" / "pytorch.ipynb"))
+    paths = cases(work / "submissions", solved, student, out / "autograder")
+    table = work / "grades.csv"
+    zip_path = out / "autograder" / "autograder.zip"
+    command: list[str | Path] = [sys.executable, "-m", "twice_book.exercises", "grade", "--csv", table]
+    command += ["--timeout", str(TIMEOUT), "--workers", str(WORKERS), zip_path]
+    start = time.monotonic()
+    result = subprocess.run([*command, *paths.values()], capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - start
+    print(f"graded {len(paths)} submissions in {seconds:.0f} s\n{result.stdout}")
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    text = table.read_text(encoding="utf-8")
+    by_path = {row["file"]: row for row in csv.DictReader(text.splitlines())}
+    rows = {name: by_path[str(path)] for name, path in paths.items()}
+    checked = re.findall(r'grader\.check\("(\w+)"\)', json.dumps(student))
+    assert checked and sorted(exercises.autograder_questions(zip_path)) == sorted(checked)
+    return Batch(
+        rows,
+        seconds,
+        2.0 * len(checked),
+        work / "submissions",
+        text,
+        exercises.autograder_questions(zip_path),
+    )
+
+
+FULL_MARKS = [
+    "solved",
+    "sys_exit",  # IPython catches SystemExit: the kernel goes on
+    "stripped_metadata",  # graded as the zip's assignment, in this environment's kernel
+    "foreign_kernel",
+    # /etc/passwd is readable, and every access in cases() fails: another submission, the instructor's
+    # folder, the repository, $HOME, the network, writing outside its folder (the kernel dies otherwise)
+    "isolation",
+]
+
+
+@pytest.mark.parametrize("case", FULL_MARKS)
+def test_honest_and_refused_accesses_get_full_marks(batch: Batch, case: str) -> None:
+    row = batch.rows[case]
+    assert row["status"] == "graded" and not row["error"], row
+    assert float(row["possible"]) == batch.possible and float(row["total"]) == batch.possible, row
+
+
+def test_unanswered_gets_nothing(batch: Batch) -> None:
+    row = batch.rows["unanswered"]
+    assert (
+        row["status"] == "graded" and float(row["total"]) == 0 and float(row["possible"]) == batch.possible
+    ), row
+
+
+def test_a_left_behind_process_cannot_rewrite_the_result(batch: Batch) -> None:
+    row = batch.rows["left_behind"]  # unanswered, with a process that writes a result of 99 points in a loop
+    assert (
+        row["status"] == "graded" and float(row["total"]) == 0 and float(row["possible"]) == batch.possible
+    ), row
+    time.sleep(1)
+    tables = list(batch.folder.parent.glob("*.csv"))
+    assert [t.read_text(encoding="utf-8") for t in tables] == [batch.csv_text]
+    assert "99" not in batch.csv_text.replace(",", " ").split()
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "reason"),
+    [
+        ("infinite_loop", "timeout", f"not finished after {TIMEOUT} s"),
+        ("fork_bomb", "timeout", f"not finished after {TIMEOUT} s"),
+        ("kill_grader", "crash", "killed by signal SIGKILL"),
+        ("os_exit", "crash", "kernel died"),
+        ("not_a_notebook", "not a notebook", "not a Jupyter notebook"),
+        (
+            "wrong_assignment",
+            "wrong assignment",
+            "Received submission for assignment '01_tensors-tensorflow'",
+        ),
+    ],
+)
+def test_failures_are_reported_with_a_reason(batch: Batch, case: str, status: str, reason: str) -> None:
+    row = batch.rows[case]
+    assert row["status"] == status and reason in row["error"], row
+    assert float(row["total"]) == 0 and row["possible"] == "", row
+
+
+def test_a_huge_print_is_cut(batch: Batch) -> None:
+    row = batch.rows["huge_print"]  # a gigabyte printed, in 1000 lines of a million characters
+    assert row["status"] == "output" and "output too large" in row["error"] and row["possible"] == "", row
+
+
+def test_nothing_is_written_outside_the_sandbox(batch: Batch) -> None:
+    assert not (batch.folder / "planted.txt").exists()
+    assert not Path("/usr/planted.txt").exists()
+    assert json.loads((batch.folder / "isolation" / "isolation.ipynb").read_text())["cells"]
+
+
+def test_the_csv_has_stable_columns_in_question_order(batch: Batch) -> None:
+    header = batch.csv_text.splitlines()[0].split(",")
+    questions = header[1 : -len(exercises.CSV_LAST)]
+    assert header[0] == "file" and header[-len(exercises.CSV_LAST) :] == exercises.CSV_LAST
+    assert questions == batch.questions, header
+    assert len({row["batch"] for row in batch.rows.values()}) == 1
+
+
+def test_the_batch_stays_within_budget(batch: Batch) -> None:
+    # 15 submissions, two of them running to the timeout, on however many cores this machine has.
+    assert batch.seconds < 300, batch.seconds
+
+
+def test_grading_refuses_without_a_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(exercises, "BWRAP", str(tmp_path / "no-bwrap"))
+    (tmp_path / "a.zip").write_bytes(b"")
+    (tmp_path / "a.ipynb").write_text("{}")
+    with pytest.raises(RuntimeError, match="refusing to grade untrusted code without a sandbox"):
+        exercises.grade(tmp_path / "a.zip", [tmp_path / "a.ipynb"])
+
+
+def test_an_existing_csv_is_never_overwritten(tmp_path: Path) -> None:
+    table = tmp_path / "grades.csv"
+    table.write_text("old\n")
+    command: list[str | Path] = [sys.executable, "-m", "twice_book.exercises", "grade", "--csv", table]
+    command += [table, table]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 2 and "exists" in result.stderr and table.read_text() == "old\n"
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_ctrl_c_keeps_the_results_and_leaves_nothing_behind(batch: Batch, tmp_path: Path) -> None:
+    solved = batch.folder / "solved" / "solved.ipynb"
+    loop = batch.folder / "infinite_loop" / "infinite_loop.ipynb"
+    zip_path = next(batch.folder.parent.glob("assigned/*/*/autograder/autograder.zip"))
+    table, scratch = tmp_path / "grades.csv", tmp_path / "scratch"
+    scratch.mkdir()
+    marker = f"TWICE_GRADING_TEST_{os.getpid()}_{time.monotonic_ns()}"
+    env = {**os.environ, "TMPDIR": str(scratch), marker: "1"}
+    command: list[str | Path] = [sys.executable, "-m", "twice_book.exercises", "grade", "--csv", table]
+    command += ["--timeout", "300"]
+    process = subprocess.Popen(
+        [*command, "--workers", "2", zip_path, solved, loop], env=env, stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(table.read_text().splitlines() if table.exists() else []) < 2:
+        time.sleep(0.5)
+    assert _processes_with(marker), "the looping submission should still be running"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130
+    rows = list(csv.DictReader(table.read_text().splitlines()))
+    assert [(r["file"], float(r["total"]), r["status"]) for r in rows] == [
+        (str(solved), batch.possible, "graded")
+    ]
+    time.sleep(1)
+    assert _processes_with(marker) == [], "a sandbox outlived Ctrl-C"
+    assert list(scratch.iterdir()) == [], "temporary files left behind"
