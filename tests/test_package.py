@@ -128,7 +128,14 @@ def test_the_old_module_names_are_gone(name: str) -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["twice_book", "twice_book.ipynb", "twice_book.exercises", "twice_book.sphinx", "twice_book.figures"],
+    [
+        "twice_book",
+        "twice_book.ipynb",
+        "twice_book.exercises",
+        "twice_book.sphinx",
+        "twice_book.figures",
+        "twice_book.grading_worker",
+    ],
 )
 def test_twice_book_imports_nothing_outside_the_standard_library(module: str) -> None:
     # Compared with what the interpreter loaded before (site, .pth files, the editable install's finder).
@@ -243,6 +250,7 @@ def test_every_module_has_a_docstring() -> None:
         "twice_book.ipynb",
         "twice_book.sphinx",
         "twice_book.figures",
+        "twice_book.grading_worker",
     }
     for module in modules:
         assert module.__doc__ and module.__doc__.strip(), module.__name__

@@ -7,7 +7,8 @@ solution end in ``# SOLUTION`` or sit between ``# BEGIN SOLUTION`` and ``# END S
 * turns a master into what an instructor hands out and grades with (:func:`assign`): otter's student and
   autograder versions, with the student notebook made self-contained, so that ``grader.check(...)`` works
   with the notebook alone, locally or on Colab (:func:`make_student_notebook`);
-* grades submissions without Docker (:func:`grade`, :func:`write_grades`).
+* grades submissions, each in a bubblewrap sandbox of its own, with a timeout and resource limits
+  (:func:`grade`, :class:`GradesWriter`; the sandbox runs :mod:`twice_book.grading_worker`).
 
 The rendered book shows the masters' solutions without otter's markers (:mod:`twice_book.sphinx`, which uses
 :func:`strip_solution_markers`).
@@ -16,7 +17,8 @@ otter-grader is imported only inside :func:`assign` and :func:`grade`; nothing e
 command line (``python3 tasks.py exercises`` and ``python3 tasks.py grade`` call these)::
 
     python -m twice_book.exercises assign OUTPUT MASTER...
-    python -m twice_book.exercises grade --csv FILE AUTOGRADER_ZIP SUBMISSION...
+    python -m twice_book.exercises grade [--csv NEW_FILE] [--timeout S] [--workers N] [--unsafe-no-sandbox] \
+        AUTOGRADER_ZIP SUBMISSION...
 """
 
 from __future__ import annotations
@@ -324,9 +326,9 @@ class Limits:
 
     timeout: float = 600.0  # wall-clock seconds for the whole submission
     cpu_seconds: int = 1200  # CPU time of each process
-    memory: int = 8 * 2**30  # address space of each process, in bytes (TensorFlow reserves about 3 GiB)
+    memory: int = 8 * 2**30  # address space per process (importing TF and torch: 1.7 GiB)
     processes: int = 512  # processes and threads of the sandbox's user
-    file_size: int = 256 * 2**20  # largest file (or output stream) a process may write
+    file_size: int = 64 * 2**20  # largest file (or output stream) a process may write
 
 
 #: bubblewrap, with which every submission is graded in a sandbox of its own.
