@@ -353,6 +353,19 @@ def _real_python() -> Path:
     return python.parent.resolve() / python.name
 
 
+def _tasks_of_this_user() -> int:
+    """How many processes and threads this user runs now (what RLIMIT_NPROC counts)."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == os.getuid():
+                    count += sum(1 for _ in (entry / "task").iterdir())
+            except OSError:
+                continue
+    return count
+
+
 def _package_folder(name: str) -> Path | None:
     """The folder from which ``name`` is imported here (``src/`` for the helper packages), if it is found."""
     import importlib.util
@@ -437,8 +450,10 @@ def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> li
         command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
         setpriv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
         return [*command, *prlimit, f"--nproc={limits.processes}", *setpriv, *worker, *files]
+    # As another user, the process limit counts all of that user's processes and threads, in the
+    # sandbox or not: the limit is what runs now plus the sandbox's share.
     command += ["--unshare-user", "--"]
-    return [*command, *prlimit, f"--nproc={limits.processes}", *worker, *files]
+    return [*command, *prlimit, f"--nproc={_tasks_of_this_user() + limits.processes}", *worker, *files]
 
 
 def _reason(returncode: int, log: str, limits: Limits) -> tuple[str, str]:
