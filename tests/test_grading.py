@@ -267,6 +267,16 @@ def test_grading_refuses_without_a_sandbox(tmp_path: Path, monkeypatch: pytest.M
         exercises.grade(tmp_path / "a.zip", [tmp_path / "a.ipynb"])
 
 
+def test_unsafe_grading_without_the_sandbox_still_grades(batch: Batch) -> None:
+    solved = batch.folder / "solved" / "solved.ipynb"
+    script = batch.folder / "not_a_notebook" / "not_a_notebook.ipynb"
+    zip_path = next(batch.folder.parent.glob("assigned/*/*/autograder/autograder.zip"))
+    limits = exercises.Limits(timeout=TIMEOUT)
+    graded, refused = exercises.grade(zip_path, [solved, script], limits=limits, sandbox=False)
+    assert (graded.status, graded.total, graded.possible) == ("graded", batch.possible, batch.possible)
+    assert refused.status == "not a notebook" and refused.total == 0
+
+
 def test_an_existing_csv_is_never_overwritten(tmp_path: Path) -> None:
     table = tmp_path / "grades.csv"
     table.write_text("old\n")

@@ -458,7 +458,8 @@ def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> li
 
 def _reason(returncode: int, log: str, limits: Limits) -> tuple[str, str]:
     """The status and the reason of a worker that ended without a result."""
-    tail = log.strip().splitlines()[-3:]
+    lines = [line for line in log.strip().splitlines() if line.strip() and not line.startswith((" ", "\t"))]
+    tail = [line for line in lines if "Warning" not in line and "WARNING" not in line][-3:]
     detail = (": " + " | ".join(tail))[:500] if tail else ""
     if "MemoryError" in log or "Cannot allocate memory" in log or "std::bad_alloc" in log:
         return "memory", f"ran out of memory (limit {limits.memory / 2**30:g} GiB per process){detail}"
