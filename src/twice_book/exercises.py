@@ -427,7 +427,10 @@ def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> li
     # around them (the repository, with the instructor's builds and hidden tests, is not in the sandbox).
     needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), python.resolve().parent.parent}
     needed |= {folder for folder in map(_package_folder, ("twice", "twice_book")) if folder is not None}
-    made: set[Path] = set()
+    # The private /tmp first: an environment that lives under /tmp (a clone there, say) is bound into it
+    # afterwards, where a tmpfs mounted later would hide it.
+    command += ["--perms", "1777", "--tmpfs", "/tmp"]
+    made: set[Path] = {Path("/tmp")}
     bound: list[Path] = [Path("/usr")]
     for path in sorted(needed):
         if path == Path("/") or any(path.is_relative_to(p) for p in bound):
@@ -438,7 +441,7 @@ def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> li
                 made.add(parent)
         command += ["--ro-bind", str(path), str(path)]
         bound.append(path)
-    command += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "0755", "--dir", "/grading"]
+    command += ["--perms", "0755", "--dir", "/grading"]
     command += ["--ro-bind", str(work / "in"), "/grading/in", "--bind", str(work / "out"), "/grading/out"]
     command += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
     command += ["--unsetenv", "JUPYTER_PATH", "--unsetenv", "JUPYTER_CONFIG_DIR", "--unsetenv", "IPYTHONDIR"]
