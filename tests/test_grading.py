@@ -324,3 +324,19 @@ def test_ctrl_c_keeps_the_results_and_leaves_nothing_behind(batch: Batch, tmp_pa
     time.sleep(1)
     assert _processes_with(marker) == [], "a sandbox outlived Ctrl-C"
     assert list(scratch.iterdir()) == [], "temporary files left behind"
+
+
+def test_the_private_tmp_is_mounted_before_anything_is_bound_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bwrap mounts in order: a tmpfs on /tmp mounted after a bind under /tmp would hide the environment
+    (a fresh clone under /tmp, with its venv, failed that way). The package folders are put under /tmp here."""
+    assert str(tmp_path).startswith("/tmp/"), tmp_path
+    monkeypatch.setattr(exercises, "_package_folder", lambda name: tmp_path / "clone" / "src")
+    command = exercises._sandbox_command(tmp_path, 0, exercises.Limits(), sandbox=True)
+    assert str(tmp_path / "clone" / "src") in command
+    tmpfs = next(i for i, arg in enumerate(command) if arg == "--tmpfs" and command[i + 1] == "/tmp")
+    for i, arg in enumerate(command[:-1]):
+        if arg in ("--ro-bind", "--bind", "--ro-bind-try") and command[i + 2].startswith("/tmp/"):
+            assert i > tmpfs, f"{command[i + 2]} is bound before the tmpfs on /tmp, which hides it"
+    assert command.count("--tmpfs") == 1
