@@ -48,6 +48,7 @@ FRAMEWORK_FREE = {
     "twice.models.transformer",
     "twice.plotting",
     "twice.recurrent",
+    "twice.stopping",
     "twice.timing",
 }
 IMPORTS_PYTORCH = {"twice.training_torch"}

@@ -12,7 +12,8 @@ data and the training-curve plot). The rest is organised by what a module is abo
 * :mod:`twice.data` and :mod:`twice.models` (packages: data sets and batches; the book's models, each as
   a Keras and a PyTorch twin), :mod:`twice.training_torch` (a PyTorch loop with Keras' ``fit`` semantics);
 * :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.plotting`, :mod:`twice.timing`;
-* :mod:`twice.backends` (Keras 3 run by another backend, in a fresh process).
+* :mod:`twice.backends` (Keras 3 run by another backend, in a fresh process), :mod:`twice.stopping` (early
+  stopping's rule on a validation curve).
 
 Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is imported only inside the
 functions that take a ``framework`` argument or build a framework's model, when they are called
@@ -37,6 +38,7 @@ from . import (
     models,
     plotting,
     recurrent,
+    stopping,
     timing,
 )
 from .checks import normalise_framework
@@ -81,6 +83,7 @@ __all__ = [
     "recurrent",
     "seed_everything",
     "select_device",
+    "stopping",
     "timing",
     "to_layout",
 ]
