@@ -78,6 +78,40 @@ while True:
 time.sleep(3600)"""
 
 
+# A tests/ folder of its own, with a test file that passes: the grader's tests never come from the
+# submission's folder.
+FAKE_TESTS = """import os
+
+os.makedirs("tests", exist_ok=True)
+with open("tests/dtypes.py", "w") as file:
+    file.write("OK_FORMAT = False\\nname = 'dtypes'\\npoints = 2\\ntest = lambda: None\\n")"""
+
+# Values that claim to equal anything.
+LYING_EQ = """class Anything(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+keys = ["int_list", "int_true_division", "int_by_float", "int_plus_float_tensor", "large_int"]
+predicted = {key: Anything("int64") for key in keys}"""
+
+# numpy.allclose replaced by a callable of the standard library that is always true.
+PARTIAL = """import functools
+import operator
+
+import numpy
+
+numpy.allclose = functools.partial(operator.truth, 1)"""
+
+# A thread left running, which could change values while the tests run.
+THREAD = """import threading
+import time
+
+threading.Thread(target=lambda: time.sleep(600), daemon=True).start()"""
+
+
 @dataclass
 class Batch:
     rows: dict[str, dict[str, str]]  # case -> CSV row
@@ -101,6 +135,7 @@ def cases(folder: Path, solved: Notebook, student: Notebook, instructor: Path) -
         f"open({str(folder / 'planted.txt')!r}, 'w').write('x')",  # writing outside its folder
         "open('/usr/planted.txt', 'w').write('x')",
         "open('/grading/in/submission', 'w').write('x')",  # its own input copy is read only
+        "open('/grading/in/autograder.zip', 'rb').read()",  # the hidden tests: the zip is not in the sandbox
     ]
     isolation = [must_work("open('/etc/passwd').read()"), *map(must_fail, forbidden)]
     stripped = json.loads(json.dumps(solved))
@@ -114,6 +149,13 @@ def cases(folder: Path, solved: Notebook, student: Notebook, instructor: Path) -
         'fake = \'{"status": "graded", "error": "", "total": 99, "possible": 99, "questions": []}\'\n'
         "subprocess.Popen(['sh', '-c', f\"while true; do echo '{fake}' > /grading/out/result.json; "
         'sleep 0.01; done"], start_new_session=True)'
+    )
+    syntax = json.loads(json.dumps(solved))
+    answer = next(c for c in syntax["cells"] if exercises.ANSWER_TAG in tags(c) and "predicted" in source(c))
+    answer["source"] = source(answer).replace("predicted = {}", "predicted = {", 1)  # a syntax error
+    frames = (  # answers with the test's own expected values, found through the frames
+        "import sys\n\n\ndef add_channel_bias(x, bias, layout):\n"
+        "    return sys._getframe(1).f_locals.get('expected')\n"
     )
     notebooks: dict[str, Notebook | bytes] = {
         "solved": solved,
@@ -130,6 +172,18 @@ def cases(folder: Path, solved: Notebook, student: Notebook, instructor: Path) -
         "foreign_kernel": foreign,
         "wrong_assignment": wrong,
         "not_a_notebook": b"print('I am a script, not a notebook')\n",
+        "syntax_error": syntax,
+        # cheats: each of these, on the unanswered notebook, must get no credit, and most are reported
+        "fake_tests": with_cell(student, FAKE_TESTS),
+        "lying_eq": with_cell(student, LYING_EQ),
+        "patched_allclose": with_cell(student, "import numpy\nnumpy.allclose = lambda *args, **kwargs: True"),
+        "allclose_by_partial": with_cell(student, PARTIAL),
+        "patched_exec": with_cell(student, "import builtins\nbuiltins.exec = lambda *args, **kwargs: None"),
+        "frames": with_cell(student, frames),
+        "trace": with_cell(student, "import sys\nsys.settrace(lambda *args: None)"),
+        "audit_hook": with_cell(student, "import sys\nsys.addaudithook(lambda *args: None)"),
+        "ctypes": with_cell(student, "import ctypes\nctypes.string_at(id(1), 8)"),
+        "thread": with_cell(student, THREAD),
     }
     paths = {}
     for name, notebook in notebooks.items():
@@ -201,6 +255,38 @@ def test_unanswered_gets_nothing(batch: Batch) -> None:
     assert (
         row["status"] == "graded" and float(row["total"]) == 0 and float(row["possible"]) == batch.possible
     ), row
+
+
+def test_a_syntax_error_costs_only_the_questions_that_depend_on_it(batch: Batch) -> None:
+    row = batch.rows["syntax_error"]  # solved, but the cell of the first question does not parse
+    assert row["status"] == "graded" and float(row["dtypes"]) == 0, row
+    assert float(row["total"]) == batch.possible - 2 and float(row["possible"]) == batch.possible, row
+
+
+@pytest.mark.parametrize(
+    ("case", "report"),
+    [
+        ("patched_allclose", "changed what the tests rely on: numpy.allclose"),
+        ("allclose_by_partial", "changed what the tests rely on: numpy.allclose"),
+        ("patched_exec", "tampered"),
+        ("frames", "sys._getframe"),
+        ("trace", "sys.settrace"),
+        ("audit_hook", "sys.addaudithook"),
+        ("ctypes", "ctypes."),
+        ("thread", "left a thread running <lambda>"),
+    ],
+)
+def test_tampering_is_reported_and_gets_no_credit(batch: Batch, case: str, report: str) -> None:
+    row = batch.rows[case]
+    assert row["status"] == "tampered" and "tampered with the grader" in row["error"], row
+    assert report in row["error"] and float(row["total"]) == 0 and row["possible"] == "", row
+
+
+@pytest.mark.parametrize("case", ["fake_tests", "lying_eq"])
+def test_cheats_that_change_nothing_score_nothing(batch: Batch, case: str) -> None:
+    row = batch.rows[case]
+    assert row["status"] == "graded" and float(row["total"]) == 0, row
+    assert float(row["possible"]) == batch.possible, row
 
 
 def test_a_left_behind_process_cannot_rewrite_the_result(batch: Batch) -> None:

@@ -316,7 +316,7 @@ class Grade:
     possible: float
     questions: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (score, possible)
     error: str | None = None  # why it was not graded, e.g. "timeout: ..." or "not a notebook: ..."
-    status: str = "graded"  # or: timeout, memory, output, crash, not a notebook, wrong assignment, error
+    status: str = "graded"  # or: tampered, timeout, memory, output, crash, not a notebook, wrong assignment, error
     seconds: float = 0.0  # how long grading it took
 
 
@@ -395,7 +395,7 @@ def _sandbox_command(work: Path, slot: int, limits: Limits, sandbox: bool) -> li
         ]
         return [*prlimit, f"--nproc={limits.processes}", *worker, *files]
     files = [
-        "/grading/in/autograder.zip",
+        "-",  # the zip comes on stdin: no file in the sandbox holds the hidden tests
         "/grading/in/submission",
         "/grading/out/result.json",
         "--sandboxed",
@@ -495,25 +495,20 @@ def _grade_in_sandbox(
     (work / "in").mkdir()
     (work / "out").mkdir()
     (work / "hosts").write_text("127.0.0.1 localhost grading\n::1 localhost ip6-localhost\n")
-    shutil.copyfile(autograder_zip, work / "in" / "autograder.zip")
+    if not sandbox:
+        shutil.copyfile(autograder_zip, work / "in" / "autograder.zip")
     shutil.copyfile(submission, work / "in" / "submission")
-    for path in (
-        work,
-        work / "in",
-        work / "hosts",
-        work / "in" / "autograder.zip",
-        work / "in" / "submission",
-    ):
+    for path in (work, work / "in", work / "hosts", work / "in" / "submission"):
         path.chmod(0o755 if path.is_dir() else 0o644)
     if sandbox and os.geteuid() == 0:
         os.chown(work / "out", SANDBOX_UID + slot, SANDBOX_UID + slot)
     result_file = work / "out" / ("result.json" if sandbox else "r")
     name = str(submission)
     try:
-        with open(work / "log", "wb") as log:
+        with open(work / "log", "wb") as log, open(autograder_zip, "rb") as tests:
             process = subprocess.Popen(
                 _sandbox_command(work, slot, limits, sandbox),
-                stdin=subprocess.DEVNULL,
+                stdin=tests if sandbox else subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
                 start_new_session=True,  # its own process group, which a timeout kills whole
@@ -579,6 +574,24 @@ def _kill_group(process: Any) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+
+
+def _wait_until_gone(uid: int, timeout: float = 30.0) -> None:
+    """Wait until no process of ``uid`` is left: the processes of a killed sandbox (a fork bomb's) take a while
+    to go, and while they are there they count against the process limit of the next sandbox of that user."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                    break
+            except OSError:
+                continue
+        else:
+            return
+        time.sleep(0.2)
 
 
 def sandbox_available() -> str | None:
@@ -656,6 +669,8 @@ def grade(
                 with lock:
                     on_result(found)
         finally:
+            if sandbox and os.geteuid() == 0:
+                _wait_until_gone(SANDBOX_UID + slot)
             with lock:
                 slots.append(slot)
 
@@ -687,7 +702,8 @@ class GradesWriter:
     """Write grades to a new CSV file, one row as soon as each is known (flushed), for one batch.
 
     The columns: ``file``, one per question (in the autograder zip's order), ``total``, ``possible``, ``status``
-    (graded, timeout, memory, output, crash, not a notebook, wrong assignment, error), ``error`` (the reason),
+    (graded, tampered, timeout, memory, output, crash, not a notebook, wrong assignment, error), ``error``
+    (the reason),
     ``seconds`` and ``batch`` (when the batch started, UTC). An existing file is never overwritten.
     """
 

@@ -1,7 +1,7 @@
-"""Grade one submission with otter, inside the sandbox that :func:`twice_book.exercises.grade` makes.
+"""Grade one submission, inside the sandbox that :func:`twice_book.exercises.grade` makes.
 
 Run as ``python -m twice_book.grading_worker AUTOGRADER_ZIP SUBMISSION RESULT_JSON [--sandboxed]``. The
-worker grades a private copy of the submission with otter's API and writes one JSON object to RESULT_JSON:
+worker runs a private copy of the submission, then otter's tests, in a kernel of its own, and writes one JSON object to RESULT_JSON:
 ``{"status": ..., "error": ..., "total": ..., "possible": ..., "questions": [[name, score, possible], ...]}``.
 
 Honest accidents are tolerated: the assignment is the one of the zip the instructor chose (a notebook whose
@@ -15,7 +15,6 @@ result, so that nothing of the submission's can rewrite it afterwards.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
@@ -54,48 +53,243 @@ def prepare(submission: Path, assignment: str | None, destination: Path) -> dict
     return None
 
 
-def grade(autograder_zip: Path, submission: Path) -> dict[str, Any]:
-    """Grade ``submission`` with ``autograder_zip`` and return the result (see the module's docstring)."""
-    with zipfile.ZipFile(autograder_zip) as archive:
+class OutputTooLarge(Exception):
+    """The notebook printed more than the worker keeps count of (:data:`OUTPUT_LIMIT`)."""
+
+
+#: The most a submission may print, in bytes of output, before its grading stops.
+OUTPUT_LIMIT = 64 * 2**20
+#: Where this module's kernel-side half lives (sent to the kernel as source, never imported there).
+GUARD = Path(__file__).with_name("grading_guard.py")
+
+
+def read_autograder(data: bytes) -> tuple[dict[str, Any], dict[str, tuple[float, str]]]:
+    """otter's autograder zip: its configuration and its tests, question -> (points, source), in zip order."""
+    import ast
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         config = json.loads(archive.read("otter_config.json"))
+        tests: dict[str, tuple[float, str]] = {}
+        for name in archive.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                text = archive.read(name).decode("utf-8")
+                points = 0.0
+                for node in ast.parse(text).body:  # `points = 2`, read without running the file
+                    if isinstance(node, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == "points" for t in node.targets
+                    ):
+                        points = float(ast.literal_eval(node.value))
+                tests[name[len("tests/") : -len(".py")]] = (points, text)
+    return config, tests
+
+
+def _cells_to_run(notebook: dict[str, Any]) -> list[str]:
+    """The code cells otter would run: all but those tagged otter_ignore."""
+    cells = []
+    for cell in notebook["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        tags = cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
+        if "otter_ignore" in tags:
+            continue
+        text = cell.get("source", "")
+        cells.append("".join(text) if isinstance(text, list) else str(text))
+    return cells
+
+
+def _score(results: list[Any], tests: dict[str, tuple[float, str]]) -> dict[str, Any]:
+    """The result of the tests' outcomes: each question's points shared equally by its test cases (otter's rule)."""
+    questions, failures = [], []
+    by_name = {str(r[0]): r for r in results}
+    for question, (points, _) in tests.items():
+        outcomes = by_name.get(question, [question, points, []])[2]
+        passed = sum(1 for o in outcomes if o[1] is True)
+        score = points * passed / len(outcomes) if outcomes else 0.0
+        questions.append([question, score, points])
+        failures += [f"{question}: {o[2]}" for o in outcomes if o[1] is not True][:1]
+    return {
+        "status": "graded",
+        "error": "",
+        "total": sum(q[1] for q in questions),
+        "possible": sum(q[2] for q in questions),
+        "questions": questions,
+        "failures": failures,
+    }
+
+
+def grade(autograder: bytes, submission: Path) -> dict[str, Any]:
+    """Grade ``submission`` with the autograder zip's bytes and return the result (see the module's docstring).
+
+    The submission's cells run in a fresh python3 kernel, after the guard of :mod:`twice_book.grading_guard`;
+    the tests reach the kernel only after the last cell. A submission that tampered with the grader is
+    reported with status ``tampered`` and gets no points.
+    """
+    import secrets
+    import threading
+
+    config, tests = read_autograder(autograder)
     work = Path(tempfile.mkdtemp(prefix="submission-"))
     try:
-        notebook = work / "submission.ipynb"
-        refused = prepare(submission, config.get("assignment_name"), notebook)
+        notebook_path = work / "submission.ipynb"
+        refused = prepare(submission, config.get("assignment_name"), notebook_path)
         if refused is not None:
             return refused
-        from otter.api import grade_submission
-
-        try:
-            results = grade_submission(str(notebook), str(autograder_zip), quiet=True)
-        except MemoryError:
-            return {"status": "memory", "error": "the grader ran out of memory (memory limit)"}
-        except OSError as error:
-            if error.errno != errno.EFBIG:
-                raise
+        notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
+        named = notebook["metadata"].get("otter", {})
+        named = named.get("assignment_name") if isinstance(named, dict) else None
+        if named and config.get("assignment_name") and named != config["assignment_name"]:
             return {
-                "status": "output",
-                "error": "output too large: the notebook wrote more than the file-size limit (output cut)",
+                "status": "wrong assignment",
+                "error": f"Received submission for assignment '{named}' (this is '{config['assignment_name']}')",
             }
-        except Exception as error:  # noqa: BLE001 - reported with the submission
-            text = f"{type(error).__name__}: {error}"
-            status = "wrong assignment" if "Received submission for assignment" in text else "error"
-            if "DeadKernel" in type(error).__name__ or "Kernel died" in text:
-                status = "crash"
-                text = f"the notebook's kernel died ({text})"
-            return {"status": status, "error": text}
-        questions = [
-            [name, float(result.score), float(result.possible)] for name, result in results.results.items()
-        ]
-        return {
-            "status": "graded",
-            "error": "",
-            "total": float(results.total),
-            "possible": float(results.possible),
-            "questions": questions,
-        }
+        framework = "pytorch" if "pytorch" in str(config.get("assignment_name", "")) else "tensorflow"
+        channel = work / "channel"
+        os.mkfifo(channel, 0o600)
+        lines: list[dict[str, Any]] = []
+        closed = threading.Event()
+
+        def listen() -> None:
+            with open(channel, "rb") as stream:
+                for line in stream:
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        record = {"kind": "tamper", "what": "a line on the grader's channel", "where": "?"}
+                    lines.append(record if isinstance(record, dict) else {"kind": "tamper", "what": "?"})
+            closed.set()
+
+        listener = threading.Thread(target=listen, daemon=True)
+        listener.start()
+        nonce = secrets.token_hex(16)
+        guard = GUARD.read_text(encoding="utf-8")
+        start = f"{guard}\n_twice_guard_start({str(channel)!r}, {framework!r})\n"
+        finish = f"{guard}\n_twice_guard_finish({nonce!r}, {tests!r})\n"
+        return _execute(notebook, start, finish, channel, work, lines, closed, nonce, tests)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _execute(
+    notebook: dict[str, Any],
+    start: str,
+    finish: str,
+    channel: Path,
+    work: Path,
+    lines: list[dict[str, Any]],
+    closed: Any,
+    nonce: str,
+    tests: dict[str, tuple[float, str]],
+) -> dict[str, Any]:
+    """Run guard, cells and tests in one kernel; judge what came back on the channel."""
+    from jupyter_client.manager import start_new_kernel
+
+    written = [0]
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(work))
+    try:
+
+        def run(code: str) -> dict[str, Any]:
+            """Execute ``code``; return the reply's content once the kernel is idle again."""
+            import queue
+
+            msg_id = client.execute(code, store_history=False)
+            idle = False
+            while not idle:
+                try:
+                    message = client.get_iopub_msg(timeout=1)
+                except queue.Empty:
+                    if not manager.is_alive():
+                        raise DeadKernel from None
+                    continue
+                if message.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                content = message.get("content", {})
+                if message["msg_type"] == "status" and content.get("execution_state") == "idle":
+                    idle = True
+                elif message["msg_type"] in ("stream", "display_data", "execute_result", "error"):
+                    written[0] += len(json.dumps(content))
+                    if written[0] > OUTPUT_LIMIT:
+                        raise OutputTooLarge
+            while True:
+                try:
+                    reply = client.get_shell_msg(timeout=1)
+                except queue.Empty:
+                    if not manager.is_alive():
+                        raise DeadKernel from None
+                    continue
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    answer: dict[str, Any] = reply["content"]
+                    return answer
+
+        guarded = run(start)
+        if guarded.get("status") != "ok" or not lines or lines[0].get("kind") != "baseline":
+            raise RuntimeError(f"the grader's guard did not start: {guarded.get('evalue', guarded)}")
+        channel.unlink()  # the kernel holds it open; nobody else can open it now
+        baseline = lines[0]["fingerprint"]
+        for cell in _cells_to_run(notebook):
+            run(cell)
+        run(finish)
+        if not manager.is_alive():
+            raise DeadKernel
+    except OutputTooLarge:
+        return {
+            "status": "output",
+            "error": f"output too large: the notebook printed more than {OUTPUT_LIMIT // 2**20} MiB (cut)",
+        }
+    except DeadKernel:
+        return {"status": "crash", "error": "the notebook's kernel died (DeadKernelError: Kernel died)"}
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    closed.wait(10)
+    return _judge(lines, baseline, nonce, tests)
+
+
+def _replaced(before: str, after: str | None) -> bool:
+    """Whether a fingerprinted value was tampered with (tokens of :func:`twice_book.grading_guard._twice_token`).
+
+    Removed, replaced by a value of another type, by a function of the submission's or by another callable of
+    the same type: tampered. A function replaced by another function of the environment (a library wrapping
+    its own, as torch.compile does with ``torch.manual_seed``) or a plain value changed in place is not.
+    """
+    if after is None:
+        return True
+    if before == after:
+        return False
+    type_before, identity_before, *_ = before.split("/")
+    type_after, _, code, _, origin = (after.split("/") + ["", "", "", "", ""])[:5]
+    if type_before != type_after or origin == "S":
+        return True
+    del identity_before, code
+    return origin != "T" and origin != "D"
+
+
+class DeadKernel(Exception):
+    """The kernel died while the notebook ran."""
+
+
+def _judge(
+    lines: list[dict[str, Any]], baseline: dict[str, str], nonce: str, tests: dict[str, tuple[float, str]]
+) -> dict[str, Any]:
+    """The result, from the baseline fingerprint (taken before the submission ran) and the channel's lines."""
+    tampered = [f"{r.get('what')} at {r.get('where')}" for r in lines if r.get("kind") == "tamper"]
+    ends = [r for r in lines if r.get("kind") == "end"]
+    if len(ends) != 1 or ends[0].get("nonce") != nonce:
+        tampered.append("the tests' report did not come back once, with the grader's nonce")
+    else:
+        end = ends[0]
+        after = end.get("fingerprint", {})
+        changed = sorted(n for n, token in baseline.items() if _replaced(token, after.get(n)))
+        if changed:
+            shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            tampered.append(f"changed what the tests rely on: {shown}")
+        tampered += [f"left {t}" for t in end.get("threads", [])]
+    if tampered:
+        return {
+            "status": "tampered",
+            "error": "the submission tampered with the grader, no credit: " + "; ".join(tampered[:5]),
+        }
+    return _score(ends[0]["results"], tests)
 
 
 def _kill_the_rest_of_the_sandbox() -> None:
@@ -112,15 +306,37 @@ def _kill_the_rest_of_the_sandbox() -> None:
         pass
 
 
+def _not_dumpable() -> None:
+    """Make this process non-dumpable: processes of the same user (the kernel) cannot read its memory."""
+    import ctypes
+
+    PR_SET_DUMPABLE = 4
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
 def main(argv: list[str]) -> int:
     sandboxed = "--sandboxed" in argv
-    autograder_zip, submission, result_path = (Path(a) for a in argv if a != "--sandboxed")
-    result = grade(autograder_zip, submission)
+    zip_argument, submission, result_path = (a for a in argv if a != "--sandboxed")
+    if zip_argument == "-":  # the zip comes on stdin, so that no file of the sandbox holds the hidden tests
+        autograder = sys.stdin.buffer.read()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+    else:
+        autograder = Path(zip_argument).read_bytes()
+    _not_dumpable()
+    try:
+        result = grade(autograder, Path(submission))
+    except MemoryError:
+        result = {"status": "memory", "error": "the grader ran out of memory (memory limit)"}
+    except Exception as error:  # noqa: BLE001 - reported with the submission
+        result = {"status": "error", "error": f"{type(error).__name__}: {error}"[:500]}
+    result_file = Path(result_path)
     if sandboxed:
         _kill_the_rest_of_the_sandbox()
-    partial = result_path.with_suffix(".partial")
+    partial = result_file.with_suffix(".partial")
     partial.write_text(json.dumps(result), encoding="utf-8")
-    os.replace(partial, result_path)
+    os.replace(partial, result_file)
     return 0
 
 
