@@ -4,7 +4,9 @@ One master (chapter 1, PyTorch, the cheapest) is assigned once per session, in a
 batch grades, side by side and with a short timeout, the solved and unanswered student notebooks and
 submissions that loop forever, kill their grader, exit, fork without end, print a gigabyte, look at files and
 networks they must not reach, leave a process behind to rewrite their result, or are not notebooks at all,
-or lost their metadata, or name another kernel or assignment. The tests read the CSV that the batch wrote,
+or lost their metadata, or name another kernel or assignment, or have a syntax error, or cheat (a fake tests
+folder, lying values, patched libraries and builtins, frames, trace and audit hooks, ctypes, a thread left
+running). The tests read the CSV that the batch wrote,
 row by row, as the command line does. Nothing here is mocked: the sandbox is bwrap's.
 """
 
@@ -426,3 +428,27 @@ def test_the_private_tmp_is_mounted_before_anything_is_bound_under_it(
         if arg in ("--ro-bind", "--bind", "--ro-bind-try") and command[i + 2].startswith("/tmp/"):
             assert i > tmpfs, f"{command[i + 2]} is bound before the tmpfs on /tmp, which hides it"
     assert command.count("--tmpfs") == 1
+
+
+def test_what_counts_as_a_replaced_value() -> None:
+    """The fingerprint's rule (twice_book.grading_worker._replaced): tokens are type/id/code/defaults/origin."""
+    from twice_book.grading_worker import _replaced
+
+    function = "1/10/100/1000/T"
+    assert not _replaced(function, function)
+    assert _replaced(function, None)  # removed
+    assert _replaced(function, "1/11/101/1000/S")  # a function of the submission's
+    assert not _replaced(function, "1/11/101/1000/T")  # a library wrapping its own (torch.compile does)
+    assert _replaced(function, "2/12///C")  # another kind of callable (functools.partial, a builtin)
+    assert _replaced("3/13///C", "3/14///C")  # another callable of the same kind
+    assert not _replaced("4/15///D", "4/16///D")  # a plain value changed in place (a library's setting)
+
+
+def test_scores_share_a_questions_points_between_its_test_cases() -> None:
+    from twice_book.grading_worker import _score
+
+    tests = {"a": (2.0, ""), "b": (2.0, ""), "c": (2.0, "")}
+    outcomes = [["a", 2.0, [["t1", True, ""], ["t2", False, "wrong"]]], ["b", 2.0, [["t", True, ""]]]]
+    result = _score(outcomes, tests)
+    assert result["questions"] == [["a", 1.0, 2.0], ["b", 2.0, 2.0], ["c", 0.0, 2.0]]
+    assert (result["total"], result["possible"], result["failures"]) == (3.0, 6.0, ["a: wrong"])

@@ -187,14 +187,14 @@ def _twice_trusted_prefixes():
     return tuple(sorted(p if p.endswith(os.sep) else p + os.sep for p in prefixes))
 
 
-def _twice_hook_check(event, args, frame, prefixes, trusted, send, state, introspection):
+def _twice_hook_check(event, args, frame, prefixes, trusted, send, state, introspection, tests):
     """Report ``event`` if the code that raised it is the submission's (see :func:`_twice_guard_start`)."""
     # the code that asked: the first frame outside the introspection modules (inspect, ctypes)
     while frame is not None and (
         frame.f_code.co_filename.endswith(introspection[0]) or introspection[1] in frame.f_code.co_filename
     ):
         frame = frame.f_back
-    if frame is None or trusted(frame.f_code.co_filename, prefixes):
+    if frame is None or trusted(frame.f_code.co_filename, prefixes) or frame.f_code.co_filename.startswith(tests):
         return
     if state["reported"] < 20:
         state["reported"] += 1
@@ -244,6 +244,8 @@ def _twice_guard_start(fifo, framework):
     trusted = _twice_is_trusted
     getframe = sys._getframe
     state = {"reported": 0, "busy": False}
+    secret = os.urandom(16).hex()  # the tests' code is compiled under a name with it, and may use what it audits
+    tests = f"<grader's tests {secret} "
     check = _twice_hook_check
 
     def hook(event, args):
@@ -255,13 +257,13 @@ def _twice_guard_start(fifo, framework):
             return
         state["busy"] = True
         try:
-            check(event, args, getframe(1), prefixes, trusted, send, state, introspection)
+            check(event, args, getframe(1), prefixes, trusted, send, state, introspection, tests)
         finally:
             state["busy"] = False
 
     hook.keep = keep  # the fingerprinted objects live as long as the hook, which is never removed
     sys.addaudithook(hook)
-    _twice_send({"kind": "baseline", "fingerprint": baseline})
+    _twice_send({"kind": "baseline", "fingerprint": baseline, "secret": secret})
 
 
 def _twice_plain_message(error):
@@ -270,8 +272,13 @@ def _twice_plain_message(error):
     return str(text)[:300]
 
 
-def _twice_guard_finish(nonce, tests):
-    """Run the tests (``tests``: question -> (points, source)) and send the results and the fingerprint."""
+def _twice_guard_finish(nonce, tests, secret):
+    """Run the tests (``tests``: question -> (points, source)) and send the results and the fingerprint.
+
+    The tests are compiled under the name that the guard's audit hook trusts (with ``secret``, which only
+    the guard and the worker know), so that they may use what the hook reports of the submission's code
+    (a test that watches calls with ``sys.setprofile``, say).
+    """
     import inspect
     import threading
 
@@ -291,7 +298,7 @@ def _twice_guard_finish(nonce, tests):
 
         namespace = {"__name__": f"twice_grading_test_{question}", "test_case": test_case}
         lines = [line for line in source.splitlines() if line.strip() != "from otter.test_files import test_case"]
-        exec(compile("\n".join(lines), f"<grader's tests of {question}>", "exec"), namespace)  # noqa: S102
+        exec(compile("\n".join(lines), f"<grader's tests {secret} of {question}>", "exec"), namespace)  # noqa: S102
         outcomes = []
         for function, hidden in cases:
             arguments = []

@@ -1,8 +1,17 @@
 """Grade one submission, inside the sandbox that :func:`twice_book.exercises.grade` makes.
 
-Run as ``python -m twice_book.grading_worker AUTOGRADER_ZIP SUBMISSION RESULT_JSON [--sandboxed]``. The
-worker runs a private copy of the submission, then otter's tests, in a kernel of its own, and writes one JSON object to RESULT_JSON:
+Run as ``python -m twice_book.grading_worker AUTOGRADER_ZIP SUBMISSION RESULT_JSON [--sandboxed]``, with
+``-`` as AUTOGRADER_ZIP to read the zip from standard input (as the sandbox does: no file in it holds the
+hidden tests). The worker runs a private copy of the submission in a fresh ``python3`` kernel of the grading
+environment, then otter's tests from the zip, and writes one JSON object to RESULT_JSON:
 ``{"status": ..., "error": ..., "total": ..., "possible": ..., "questions": [[name, score, possible], ...]}``.
+
+The kernel runs, in this order: the guard of :mod:`twice_book.grading_guard` (which fingerprints what the
+tests rely on and installs an audit hook that reports on a channel of its own), the submission's code cells
+(each on its own, so a cell that fails costs only what depends on it), and the tests, which the kernel
+receives only then. A submission that changed anything fingerprinted, left a thread running, was reported
+by the audit hook or kept the tests' report (which carries a one-time nonce) from coming back gets status
+``tampered`` and no points. The worker makes itself non-dumpable, so the kernel cannot read its memory.
 
 Honest accidents are tolerated: the assignment is the one of the zip the instructor chose (a notebook whose
 otter metadata was lost is graded as that assignment; one that names another assignment is refused), and the
@@ -164,8 +173,7 @@ def grade(autograder: bytes, submission: Path) -> dict[str, Any]:
         nonce = secrets.token_hex(16)
         guard = GUARD.read_text(encoding="utf-8")
         start = f"{guard}\n_twice_guard_start({str(channel)!r}, {framework!r})\n"
-        finish = f"{guard}\n_twice_guard_finish({nonce!r}, {tests!r})\n"
-        return _execute(notebook, start, finish, channel, work, lines, closed, nonce, tests)
+        return _execute(notebook, start, guard, channel, work, lines, closed, nonce, tests)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -173,7 +181,7 @@ def grade(autograder: bytes, submission: Path) -> dict[str, Any]:
 def _execute(
     notebook: dict[str, Any],
     start: str,
-    finish: str,
+    guard: str,
     channel: Path,
     work: Path,
     lines: list[dict[str, Any]],
@@ -225,10 +233,10 @@ def _execute(
         if guarded.get("status") != "ok" or not lines or lines[0].get("kind") != "baseline":
             raise RuntimeError(f"the grader's guard did not start: {guarded.get('evalue', guarded)}")
         channel.unlink()  # the kernel holds it open; nobody else can open it now
-        baseline = lines[0]["fingerprint"]
+        baseline, secret = lines[0]["fingerprint"], str(lines[0]["secret"])
         for cell in _cells_to_run(notebook):
             run(cell)
-        run(finish)
+        run(f"{guard}\n_twice_guard_finish({nonce!r}, {tests!r}, {secret!r})\n")
         if not manager.is_alive():
             raise DeadKernel
     except OutputTooLarge:
