@@ -190,6 +190,8 @@ def _execute(
     tests: dict[str, tuple[float, str]],
 ) -> dict[str, Any]:
     """Run guard, cells and tests in one kernel; judge what came back on the channel."""
+    import time
+
     from jupyter_client.manager import start_new_kernel
 
     written = [0]
@@ -230,6 +232,9 @@ def _execute(
                     return answer
 
         guarded = run(start)
+        deadline = time.monotonic() + 60  # the baseline may still be on its way through the channel
+        while guarded.get("status") == "ok" and not lines and not closed.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)
         if guarded.get("status") != "ok" or not lines or lines[0].get("kind") != "baseline":
             raise RuntimeError(f"the grader's guard did not start: {guarded.get('evalue', guarded)}")
         channel.unlink()  # the kernel holds it open; nobody else can open it now
