@@ -11,6 +11,7 @@ below read the results. (nbval re-executes the masters themselves, like every no
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures
 import csv
 import functools
@@ -339,6 +340,100 @@ def gamed_submission(solved: Notebook, answers: dict[str, tuple[str, float]]) ->
     return gamed
 
 
+#: An object that answers every question the way a test hopes: it claims to be the framework's tensor (a
+#: ``__class__`` property fools ``isinstance``), equals and is close to everything (``__eq__``, NumPy's
+#: ``__array_function__`` and ``__array_ufunc__``, PyTorch's ``__torch_function__``), and every attribute,
+#: call, item or arithmetic on it gives itself back. :func:`lying_submission` replaces every answer with one.
+LIAR = """\
+import numpy as _liar_np
+import {module} as _liar_framework
+
+
+class _Liar:
+    __class__ = property(lambda self: _liar_framework.Tensor)
+    __hash__ = object.__hash__
+
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = __contains__ = __eq__
+    __getitem__ = __abs__ = __neg__ = __pos__ = __getattr__
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __getattr__
+    __pow__ = __matmul__ = __rmatmul__ = __getattr__
+
+    def __bool__(self):
+        return True
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return True
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return True
+
+    def __array__(self, dtype=None, copy=None):
+        return _liar_np.zeros(1)
+
+    def __float__(self):
+        return 0.0
+
+    def __int__(self):
+        return 0
+
+    __index__ = __int__
+
+
+for _liar_name in {names!r}:
+    globals()[_liar_name] = _Liar()
+"""
+
+
+def defined_names(code: str) -> list[str]:
+    """The names a cell binds at its top level by ``def``, ``class`` or assignment (not by import)."""
+    names: list[str] = []
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return names
+
+
+def lying_submission(solved: Notebook, framework: str) -> Notebook:
+    """The solved notebook with every name an answer cell defines replaced by a :data:`LIAR` afterwards."""
+    lying: Notebook = json.loads(json.dumps(solved))
+    module = "torch" if framework == "pytorch" else "tensorflow"
+    for cells in answer_cells_by_question(lying).values():
+        for cell in cells:
+            names = defined_names(source(cell))
+            if names:
+                cell["source"] = source(cell) + "\n\n" + LIAR.format(module=module, names=names)
+    return lying
+
+
 # ----------------------------------------------------------------------------------------------------------
 # The session fixture: assign, grade, and the Colab stand-in, once for all masters
 # ----------------------------------------------------------------------------------------------------------
@@ -352,6 +447,7 @@ class Outcome:
     autograder_zip: Path
     solved: Path  # the student notebook with the master's solutions pasted into its answer cells
     gamed: Path | None = None  # the solved notebook with GAMED answers, for the masters that have them
+    lying: Path | None = None  # the solved notebook with every answer replaced by a LIAR
     grades: dict[str, dict[str, str]] = field(default_factory=dict)  # notebook kind -> column -> value
     alone: Notebook | None = None  # the Colab stand-in, executed: unanswered, then the same cells solved
     errors: list[str] = field(default_factory=list)
@@ -463,6 +559,8 @@ def grade(outcome: Outcome, work: Path) -> str | None:
     kinds = {"solved": outcome.solved, "unanswered": outcome.student, "other": other}
     if outcome.gamed is not None:
         kinds["gamed"] = outcome.gamed
+    if outcome.lying is not None:
+        kinds["lying"] = outcome.lying
     command: list[str | Path] = ["grade", "--csv", table, outcome.autograder_zip, *kinds.values()]
     result = run([sys.executable, "-m", "twice_book.exercises", *command])
     if result.returncode != 1 or f"1 of {len(kinds)} submissions could not be graded" not in result.stderr:
@@ -509,6 +607,9 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Outcome]:
             outcome.gamed = base / "gamed" / student.name
             outcome.gamed.parent.mkdir()
             outcome.gamed.write_text(json.dumps(gamed_submission(solved, GAMED[master_id(master)])))
+        outcome.lying = base / "lying" / student.name
+        outcome.lying.parent.mkdir()
+        outcome.lying.write_text(json.dumps(lying_submission(solved, framework)))
         both = base / "both" / student.name
         both.parent.mkdir()
         both.write_text(json.dumps(as_on_colab(unanswered_then_solved(load(student), solved))))
@@ -981,3 +1082,15 @@ def test_gamed_answers_get_only_the_points_they_deserve(outcomes: dict[Path, Out
         assert float(row[question]) == points, f"{question}: {row[question]} points, expected {points}"
     for question in set(row) - NOT_QUESTIONS - set(gamed):
         assert float(row[question]) == float(full[question]), f"{question} lost points it should keep"
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_lying_answers_get_nothing(outcomes: dict[Path, Outcome], path: Path) -> None:
+    """Answers that claim to be tensors and equal, or are close to, everything score nothing: the tests compare
+    plain data (twice.answers.plain), never what an answer says of itself. The liar is no tampering."""
+    outcome = outcomes[path]
+    assert not outcome.errors, "\n".join(outcome.errors)
+    row = outcome.grades["lying"]
+    assert row["status"] == "graded" and not row["error"], row
+    scored = {q: float(row[q]) for q in set(row) - NOT_QUESTIONS if float(row[q])}
+    assert not scored, f"lying answers scored: {scored}"

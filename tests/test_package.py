@@ -22,6 +22,7 @@ import twice_book
 # Every module of the package. Importing any of them imports no framework, except training_torch, which is
 # PyTorch code through and through (and is not imported by ``import twice``).
 FRAMEWORK_FREE = {
+    "twice.answers",
     "twice.attention",
     "twice.backends",
     "twice.checks",

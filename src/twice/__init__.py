@@ -8,7 +8,8 @@ data and the training-curve plot). The rest is organised by what a module is abo
   :mod:`twice.dense` (chapter 1), :mod:`twice.convolution` (chapter 2), :mod:`twice.recurrent` (chapter 3),
   :mod:`twice.embeddings` (chapter 4), :mod:`twice.attention` (chapter 5);
 * :mod:`twice.layouts` (where each framework puts its axes, and the shapes glossary), :mod:`twice.convert`
-  (whole models across frameworks), :mod:`twice.checks` (argument checks);
+  (whole models across frameworks), :mod:`twice.checks` (argument checks), :mod:`twice.answers` (answers as
+  plain data, for the exercises' tests);
 * :mod:`twice.data` and :mod:`twice.models` (packages: data sets and batches; the book's models, each as
   a Keras and a PyTorch twin), :mod:`twice.training_torch` (a PyTorch loop with Keras' ``fit`` semantics);
 * :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.plotting`, :mod:`twice.timing`;
@@ -24,6 +25,7 @@ The instructors' and the build's tooling (otter-grader, the Sphinx extension) is
 """
 
 from . import (
+    answers,
     attention,
     backends,
     checks,
@@ -58,6 +60,7 @@ __all__ = [
     "Digits",
     "DownloadError",
     "EnvironmentReport",
+    "answers",
     "attention",
     "backends",
     "checks",

@@ -61,6 +61,7 @@ _TWICE_WATCHED_MODULES = (
     "keras",
     "twice",
     "twice.checks",
+    "twice.answers",
 )
 
 #: Classes defined in Python whose methods the tests call on the submission's values.
@@ -106,7 +107,8 @@ def _twice_fingerprint(keep, prefixes):
     import sys
 
     found = {}
-    dunders = ("__import__", "__build_class__")
+    dunders = (("builtins", "__import__"), ("builtins", "__build_class__"))
+    everything = ("twice.answers",)  # its private tables too: they say which types plain() accepts
 
     def record(name, value):
         keep.append(value)
@@ -119,7 +121,7 @@ def _twice_fingerprint(keep, prefixes):
         for name, value in list(vars(module).items()):
             if name == "input" and module_name == "builtins":
                 continue  # ipykernel's own, replaced at every execution
-            if not name.startswith("_") or (module_name == "builtins" and name in dunders):
+            if module_name in everything or not name.startswith("_") or (module_name, name) in dunders:
                 record(f"{module_name}.{name}", value)
     for module_name, class_name in _TWICE_WATCHED_CLASSES:
         module = sys.modules.get(module_name)
@@ -130,6 +132,13 @@ def _twice_fingerprint(keep, prefixes):
             for name, value in list(vars(klass).items()):
                 if name not in ("__dict__", "__weakref__", "__doc__", "__annotations__"):
                     record(f"{module_name}.{class_name}:{klass.__qualname__}.{name}", value)
+    answers = sys.modules.get("twice.answers")
+    for cls in answers.trusted_types() if answers is not None else ():
+        record(f"twice.answers trusts {cls.__module__}.{cls.__qualname__}", cls)  # and their methods:
+        for klass in cls.__mro__:
+            for name, value in list(vars(klass).items()):
+                if name not in ("__dict__", "__weakref__", "__doc__", "__annotations__"):
+                    record(f"{cls.__qualname__}:{klass.__qualname__}.{name}", value)
     for name in ("displayhook", "stdout", "stderr", "__stdout__", "__stderr__"):
         record(f"sys.{name}", getattr(sys, name, None))
     record("sys.gettrace()", sys.gettrace())
@@ -217,7 +226,7 @@ def _twice_guard_start(fifo, framework):
 
     importlib.import_module("torch" if framework == "pytorch" else "tensorflow")
     for name in _TWICE_WATCHED_MODULES:  # submodules the tests use, imported now so they are watched
-        if name.split(".")[0] in sys.modules:
+        if name.split(".")[0] in sys.modules or name.split(".")[0] == "twice":
             try:
                 importlib.import_module(name)
             except ImportError:
