@@ -422,13 +422,28 @@ def defined_names(code: str) -> list[str]:
     return names
 
 
-def lying_submission(solved: Notebook, framework: str) -> Notebook:
-    """The solved notebook with every name an answer cell defines replaced by a :data:`LIAR` afterwards."""
+def tested_names(master: Notebook) -> dict[str, list[str]]:
+    """Question -> the notebook names its tests take (the parameters of its ``def test_...``)."""
+    found: dict[str, list[str]] = {}
+    for q in questions(master):
+        for cell in q.test_cells:
+            for node in ast.parse(source(cell)).body:
+                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                    found.setdefault(q.name, []).extend(a.arg for a in node.args.args)
+    return found
+
+
+def lying_submission(
+    solved: Notebook, framework: str, tested: dict[str, list[str]] | None = None
+) -> Notebook:
+    """The solved notebook with every name an answer cell defines, and every name its question's tests take
+    (``tested``, from :func:`tested_names`: a model trained in place is not redefined), replaced by a
+    :data:`LIAR` at the end of the cell."""
     lying: Notebook = json.loads(json.dumps(solved))
     module = "torch" if framework == "pytorch" else "tensorflow"
-    for cells in answer_cells_by_question(lying).values():
+    for question, cells in answer_cells_by_question(lying).items():
         for cell in cells:
-            names = defined_names(source(cell))
+            names = list(dict.fromkeys(defined_names(source(cell)) + (tested or {}).get(question, [])))
             if names:
                 cell["source"] = source(cell) + "\n\n" + LIAR.format(module=module, names=names)
     return lying
@@ -609,7 +624,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Outcome]:
             outcome.gamed.write_text(json.dumps(gamed_submission(solved, GAMED[master_id(master)])))
         outcome.lying = base / "lying" / student.name
         outcome.lying.parent.mkdir()
-        outcome.lying.write_text(json.dumps(lying_submission(solved, framework)))
+        lying = lying_submission(solved, framework, tested_names(load(master)))
+        outcome.lying.write_text(json.dumps(lying))
         both = base / "both" / student.name
         both.parent.mkdir()
         both.write_text(json.dumps(as_on_colab(unanswered_then_solved(load(student), solved))))
@@ -770,9 +786,7 @@ def test_solutions_get_full_marks(outcomes: dict[Path, Outcome], path: Path) -> 
     assert not outcome.errors, "\n".join(outcome.errors)
     graded = [q.name for q in questions(load(path)) if not q.manual]
     row = outcome.grades["solved"]  # the student notebook with the master's solutions in its answer cells
-    assert not row["error"] and sorted(set(row) - NOT_QUESTIONS) == sorted(
-        graded
-    )
+    assert not row["error"] and sorted(set(row) - NOT_QUESTIONS) == sorted(graded)
     assert float(row["possible"]) == 2 * len(graded) and float(row["total"]) == float(row["possible"]), row
 
 
@@ -1094,3 +1108,17 @@ def test_lying_answers_get_nothing(outcomes: dict[Path, Outcome], path: Path) ->
     assert row["status"] == "graded" and not row["error"], row
     scored = {q: float(row[q]) for q in set(row) - NOT_QUESTIONS if float(row[q])}
     assert not scored, f"lying answers scored: {scored}"
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=master_id)
+def test_tests_ask_answers_nothing_about_themselves(path: Path) -> None:
+    """A ``__class__`` property fools ``isinstance``; the tests use ``type()`` and twice.answers.plain."""
+    for q in questions(load(path)):
+        for cell in q.test_cells:
+            calls = [
+                n
+                for n in ast.walk(ast.parse(source(cell)))
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            ]
+            assert not [c for c in calls if c.func.id == "isinstance"], f"{q.name}: isinstance in a test"  # type: ignore[attr-defined]
+            assert "plain" in {c.func.id for c in calls}, f"{q.name}: a test that never calls plain()"  # type: ignore[attr-defined]

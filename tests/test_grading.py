@@ -99,6 +99,20 @@ LYING_EQ = """class Anything(str):
 keys = ["int_list", "int_true_division", "int_by_float", "int_plus_float_tensor", "large_int"]
 predicted = {key: Anything("int64") for key in keys}"""
 
+# A PyTorch function mode sees every call into torch while it is active, and answers torch.allclose.
+TORCH_MODE = """import torch
+from torch.overrides import TorchFunctionMode
+
+
+class Agreeable(TorchFunctionMode):
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func is torch.allclose:
+            return True
+        return func(*args, **(kwargs or {}))
+
+
+Agreeable().__enter__()"""
+
 # numpy.allclose replaced by a callable of the standard library that is always true.
 PARTIAL = """import functools
 import operator
@@ -121,7 +135,7 @@ class Batch:
     possible: float
     folder: Path
     csv_text: str
-    questions: list[str]  # the autograder's, in its order
+    questions: list[str]  # the autograder's, in the notebook's order
 
 
 def cases(folder: Path, solved: Notebook, student: Notebook, instructor: Path) -> dict[str, Path]:
@@ -186,6 +200,9 @@ def cases(folder: Path, solved: Notebook, student: Notebook, instructor: Path) -
         "audit_hook": with_cell(student, "import sys\nsys.addaudithook(lambda *args: None)"),
         "ctypes": with_cell(student, "import ctypes\nctypes.string_at(id(1), 8)"),
         "thread": with_cell(student, THREAD),
+        "torch_mode": with_cell(student, TORCH_MODE),
+        # torch's own mode, as a learner may set it: not tampering
+        "default_device": with_cell(solved, 'import torch\n\ntorch.set_default_device("cpu")'),
     }
     paths = {}
     for name, notebook in notebooks.items():
@@ -223,7 +240,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     by_path = {row["file"]: row for row in csv.DictReader(text.splitlines())}
     rows = {name: by_path[str(path)] for name, path in paths.items()}
     checked = re.findall(r'grader\.check\("(\w+)"\)', "\n".join(source(c) for c in student["cells"]))
-    assert checked and sorted(exercises.autograder_questions(zip_path)) == sorted(checked)
+    assert checked and exercises.autograder_questions(zip_path) == checked  # the notebook's order
     return Batch(
         rows,
         seconds,
@@ -236,6 +253,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
 
 FULL_MARKS = [
     "solved",
+    "default_device",  # torch.set_default_device pushes torch's own function mode
     "sys_exit",  # IPython catches SystemExit: the kernel goes on
     "stripped_metadata",  # graded as the zip's assignment, in this environment's kernel
     "foreign_kernel",
@@ -276,6 +294,7 @@ def test_a_syntax_error_costs_only_the_questions_that_depend_on_it(batch: Batch)
         ("audit_hook", "sys.addaudithook"),
         ("ctypes", "ctypes."),
         ("thread", "left a thread running <lambda>"),
+        ("torch_mode", "a torch function mode of the submission active before the tests (Agreeable)"),
     ],
 )
 def test_tampering_is_reported_and_gets_no_credit(batch: Batch, case: str, report: str) -> None:
@@ -452,3 +471,16 @@ def test_scores_share_a_questions_points_between_its_test_cases() -> None:
     result = _score(outcomes, tests)
     assert result["questions"] == [["a", 1.0, 2.0], ["b", 2.0, 2.0], ["c", 0.0, 2.0]]
     assert (result["total"], result["possible"], result["failures"]) == (3.0, 6.0, ["a: wrong"])
+
+
+def test_question_order_is_the_notebooks_and_otters_without_a_record(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "autograder.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("tests/b.py", "tests/a.py", "tests/c.py", "otter_config.json"):
+            archive.writestr(name, "")
+    assert exercises.autograder_questions(path) == ["b", "a", "c"]  # otter's (the zip's) order
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(exercises.QUESTION_ORDER, json.dumps(["c", "gone", "a"]))
+    assert exercises.autograder_questions(path) == ["c", "a", "b"]  # recorded first; untested dropped

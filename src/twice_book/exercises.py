@@ -27,12 +27,14 @@ import argparse
 import concurrent.futures
 import copy
 import csv
+import json
 import os
 import posixpath
 import re
 import shutil
 import signal
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -304,6 +306,10 @@ def assign(
     ipynb.save(student, student_notebook)
     (zip_path,) = autograder_dir.glob("*-autograder_*.zip")  # otter stamps the name with the time
     autograder_zip = zip_path.rename(autograder_dir / "autograder.zip")
+    checked = (re.fullmatch(r'grader\.check\("(\w+)"\)', _source(c).strip()) for c in student["cells"])
+    order = list(dict.fromkeys(match.group(1) for match in checked if match))
+    with zipfile.ZipFile(autograder_zip, "a") as archive:  # the CSV's columns follow the notebook
+        archive.writestr(QUESTION_ORDER, json.dumps(order))
     return Assigned(student_notebook, autograder_dir / master.name, autograder_zip)
 
 
@@ -337,13 +343,18 @@ BWRAP = "/usr/bin/bwrap"
 SANDBOX_UID = 61000
 
 
-def autograder_questions(autograder_zip: str | Path) -> list[str]:
-    """The questions an autograder zip grades, in the order of its test files (otter's order)."""
-    import zipfile
+#: The file :func:`assign` adds to the autograder zip: the graded questions in the notebook's order.
+QUESTION_ORDER = "twice_question_order.json"
 
+
+def autograder_questions(autograder_zip: str | Path) -> list[str]:
+    """The questions an autograder zip grades, in the notebook's order (as :func:`assign` recorded it; a zip
+    otter made alone gives its test files' order)."""
     with zipfile.ZipFile(autograder_zip) as archive:
         names = [n for n in archive.namelist() if n.startswith("tests/") and n.endswith(".py")]
-    return [posixpath.splitext(posixpath.basename(n))[0] for n in names]
+        order = json.loads(archive.read(QUESTION_ORDER)) if QUESTION_ORDER in archive.namelist() else []
+    tested = [posixpath.splitext(posixpath.basename(n))[0] for n in names]
+    return [q for q in order if q in tested] + [q for q in tested if q not in order]
 
 
 def _real_python() -> Path:
@@ -701,7 +712,7 @@ CSV_FIRST, CSV_LAST = ["file"], ["total", "possible", "status", "error", "second
 class GradesWriter:
     """Write grades to a new CSV file, one row as soon as each is known (flushed), for one batch.
 
-    The columns: ``file``, one per question (in the autograder zip's order), ``total``, ``possible``, ``status``
+    The columns: ``file``, one per question (in the notebook's order), ``total``, ``possible``, ``status``
     (graded, tampered, timeout, memory, output, crash, not a notebook, wrong assignment, error), ``error``
     (the reason),
     ``seconds`` and ``batch`` (when the batch started, UTC). An existing file is never overwritten.

@@ -281,6 +281,31 @@ def _twice_plain_message(error):
     return str(text)[:300]
 
 
+def _twice_modes(prefixes, when):
+    """The submission's PyTorch function and dispatch modes active now (a mode sees, and may answer, every
+    call into torch: ``torch.allclose`` among them); torch's own (``torch.set_default_device``'s) are allowed."""
+    import inspect
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return []
+    found = []
+    stacks = (
+        ("function", "__torch_function__", torch._C._len_torch_function_stack, torch._C._get_function_stack_at),
+        ("dispatch", "__torch_dispatch__", torch._C._len_torch_dispatch_stack, torch._C._get_dispatch_stack_at),
+    )
+    for kind, method, length, at in stacks:
+        for index in range(length()):
+            mode = at(index)
+            handler = inspect.getattr_static(type(mode), method, None)
+            handler = getattr(handler, "__func__", handler)  # a classmethod's function
+            code = getattr(handler, "__code__", None)
+            if code is None or not _twice_is_trusted(code.co_filename, prefixes):
+                found.append(f"a torch {kind} mode of the submission active {when} ({type(mode).__name__})")
+    return found
+
+
 def _twice_guard_finish(nonce, tests, secret):
     """Run the tests (``tests``: question -> (points, source)) and send the results and the fingerprint.
 
@@ -293,6 +318,8 @@ def _twice_guard_finish(nonce, tests, secret):
 
     namespace_of_the_submission = get_ipython().user_ns  # noqa: F821 - IPython's, in the kernel
     results = []
+    prefixes = _twice_trusted_prefixes()
+    modes = _twice_modes(prefixes, "before the tests")
     for question, (points, source) in tests.items():
         cases = []
 
@@ -326,10 +353,10 @@ def _twice_guard_finish(nonce, tests, secret):
                 outcomes.append([function.__name__, False, _twice_plain_message(error)])
             else:
                 outcomes.append([function.__name__, True, ""])
+            modes += _twice_modes(prefixes, f"after {function.__name__}")
         results.append([question, float(points), outcomes])
     import types
 
-    prefixes = _twice_trusted_prefixes()
     leftover = []
     for thread in threading.enumerate():
         target = vars(thread).get("_target")
@@ -345,5 +372,6 @@ def _twice_guard_finish(nonce, tests, secret):
             "results": results,
             "fingerprint": _twice_fingerprint(keep, prefixes),
             "threads": leftover,
+            "modes": modes,
         }
     )

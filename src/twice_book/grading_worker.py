@@ -297,6 +297,7 @@ def _judge(
             shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
             tampered.append(f"changed what the tests rely on: {shown}")
         tampered += [f"left {t}" for t in end.get("threads", [])]
+        tampered += [str(m) for m in end.get("modes", [])]
     if tampered:
         return {
             "status": "tampered",
