@@ -422,7 +422,7 @@ def defined_names(code: str) -> list[str]:
     return names
 
 
-def tested_names(master: Notebook) -> dict[str, list[str]]:
+def names_the_tests_take(master: Notebook) -> dict[str, list[str]]:
     """Question -> the notebook names its tests take (the parameters of its ``def test_...``)."""
     found: dict[str, list[str]] = {}
     for q in questions(master):
@@ -437,7 +437,7 @@ def lying_submission(
     solved: Notebook, framework: str, tested: dict[str, list[str]] | None = None
 ) -> Notebook:
     """The solved notebook with every name an answer cell defines, and every name its question's tests take
-    (``tested``, from :func:`tested_names`: a model trained in place is not redefined), replaced by a
+    (``tested``, from :func:`names_the_tests_take`: a model trained in place is not redefined), replaced by a
     :data:`LIAR` at the end of the cell."""
     lying: Notebook = json.loads(json.dumps(solved))
     module = "torch" if framework == "pytorch" else "tensorflow"
@@ -624,7 +624,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Outcome]:
             outcome.gamed.write_text(json.dumps(gamed_submission(solved, GAMED[master_id(master)])))
         outcome.lying = base / "lying" / student.name
         outcome.lying.parent.mkdir()
-        lying = lying_submission(solved, framework, tested_names(load(master)))
+        lying = lying_submission(solved, framework, names_the_tests_take(load(master)))
         outcome.lying.write_text(json.dumps(lying))
         both = base / "both" / student.name
         both.parent.mkdir()

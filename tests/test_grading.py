@@ -203,6 +203,8 @@ def cases(folder: Path, solved: Notebook, student: Notebook, instructor: Path) -
         "torch_mode": with_cell(student, TORCH_MODE),
         # torch's own mode, as a learner may set it: not tampering
         "default_device": with_cell(solved, 'import torch\n\ntorch.set_default_device("cpu")'),
+        # 16 GiB in one array, beyond the 8 GiB limit: that cell fails, the rest is graded
+        "memory_hog": with_cell(solved, "import numpy\n\nhog = numpy.ones(2**31)"),
     }
     paths = {}
     for name, notebook in notebooks.items():
@@ -484,3 +486,9 @@ def test_question_order_is_the_notebooks_and_otters_without_a_record(tmp_path: P
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr(exercises.QUESTION_ORDER, json.dumps(["c", "gone", "a"]))
     assert exercises.autograder_questions(path) == ["c", "a", "b"]  # recorded first; untested dropped
+
+
+def test_a_cell_short_of_memory_is_reported_and_the_rest_graded(batch: Batch) -> None:
+    row = batch.rows["memory_hog"]  # solved, then a cell that allocates 16 GiB
+    assert row["status"] == "memory" and "ran out of memory (MemoryError)" in row["error"], row
+    assert float(row["total"]) == batch.possible == float(row["possible"]), row

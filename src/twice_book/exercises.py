@@ -28,6 +28,7 @@ import concurrent.futures
 import copy
 import csv
 import json
+import math
 import os
 import posixpath
 import re
@@ -553,6 +554,11 @@ def _grade_in_sandbox(
             return Grade(name, 0.0, float("nan"), error=f"{status}: {error}", status=status, seconds=seconds)
         try:
             result = json.loads(result_file.read_text(encoding="utf-8"))
+            if result["status"] == "memory" and "questions" in result:  # a cell short of memory, graded
+                questions = {str(q): (float(s), float(p)) for q, s, p in result["questions"]}
+                total, possible = float(result["total"]), float(result["possible"])
+                error = f"memory: {result['error']}"
+                return Grade(name, total, possible, questions, error=error, status="memory", seconds=seconds)
             if result["status"] != "graded":
                 status = str(result["status"])
                 return Grade(
@@ -727,7 +733,7 @@ class GradesWriter:
 
     def write(self, g: Grade) -> None:
         scores = [f"{g.questions[q][0]:g}" if q in g.questions else "" for q in self.questions]
-        possible = "" if g.error else f"{g.possible:g}"
+        possible = "" if math.isnan(g.possible) else f"{g.possible:g}"
         row = [g.submission, *scores, f"{g.total:g}", possible, g.status, g.error or "", f"{g.seconds:.1f}"]
         self.writer.writerow([*row, self.batch])
         self.handle.flush()
@@ -804,7 +810,10 @@ def _grade_command(args: argparse.Namespace) -> int:
     writer = GradesWriter(args.csv, autograder_questions(args.autograder_zip), batch) if args.csv else None
 
     def report(g: Grade) -> None:
-        score = f"not graded: {g.error}" if g.error else f"{g.total:g} / {g.possible:g}"
+        if math.isnan(g.possible):
+            score = f"not graded: {g.error}"
+        else:
+            score = f"{g.total:g} / {g.possible:g}" + (f"  ({g.error})" if g.error else "")
         print(f"{g.submission}  {score}  ({g.seconds:.0f} s)", flush=True)
         if writer is not None:
             writer.write(g)

@@ -239,8 +239,11 @@ def _execute(
             raise RuntimeError(f"the grader's guard did not start: {guarded.get('evalue', guarded)}")
         channel.unlink()  # the kernel holds it open; nobody else can open it now
         baseline, secret = lines[0]["fingerprint"], str(lines[0]["secret"])
-        for cell in _cells_to_run(notebook):
-            run(cell)
+        short_of_memory = []
+        for number, cell in enumerate(_cells_to_run(notebook), start=1):
+            reply = run(cell)
+            if reply.get("status") == "error" and str(reply.get("ename", "")).endswith("MemoryError"):
+                short_of_memory.append(number)  # numpy's _ArrayMemoryError too
         run(f"{guard}\n_twice_guard_finish({nonce!r}, {tests!r}, {secret!r})\n")
         if not manager.is_alive():
             raise DeadKernel
@@ -255,7 +258,12 @@ def _execute(
         client.stop_channels()
         manager.shutdown_kernel(now=True)
     closed.wait(10)
-    return _judge(lines, baseline, nonce, tests)
+    result = _judge(lines, baseline, nonce, tests)
+    if result["status"] == "graded" and short_of_memory:
+        cells = ", ".join(str(n) for n in short_of_memory)
+        result["status"] = "memory"
+        result["error"] = f"code cell {cells} ran out of memory (MemoryError); the rest was run and graded"
+    return result
 
 
 def _replaced(before: str, after: str | None) -> bool:
