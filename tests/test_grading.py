@@ -492,3 +492,34 @@ def test_a_cell_short_of_memory_is_reported_and_the_rest_graded(batch: Batch) ->
     row = batch.rows["memory_hog"]  # solved, then a cell that allocates 16 GiB
     assert row["status"] == "memory" and "ran out of memory (MemoryError)" in row["error"], row
     assert float(row["total"]) == batch.possible == float(row["possible"]), row
+
+
+def test_grading_as_a_user_without_root(batch: Batch) -> None:
+    """As an instructor without root grades: the sandbox then runs in a user namespace of its own, under
+    the process limit counted for that user. CI runs as root, so the grader runs here as ``nobody``."""
+    import shutil
+    import tempfile
+
+    prefix: list[str] = []
+    work = Path(tempfile.mkdtemp(prefix="twice-nonroot-"))
+    try:
+        zip_path = batch.folder.parent / "assigned" / "01_tensors" / "pytorch" / "autograder" / "autograder.zip"
+        for case in ("solved", "isolation", "fork_bomb"):
+            shutil.copyfile(batch.folder / case / f"{case}.ipynb", work / f"{case}.ipynb")
+        shutil.copyfile(zip_path, work / "autograder.zip")
+        if os.geteuid() == 0:
+            for path in [work, *work.iterdir()]:
+                os.chown(path, 65534, 65534)
+            prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        command = [*prefix, sys.executable, "-m", "twice_book.exercises", "grade", "--csv", str(work / "g.csv")]
+        command += ["--timeout", str(TIMEOUT), "--workers", "2", str(work / "autograder.zip")]
+        command += [str(work / f"{case}.ipynb") for case in ("solved", "isolation", "fork_bomb")]
+        env = {**os.environ, "HOME": str(work), "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+        result = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=work)
+        assert result.returncode == 1, result.stdout + result.stderr[-3000:]  # the fork bomb is not graded
+        rows = {Path(r["file"]).stem: r for r in csv.DictReader((work / "g.csv").read_text().splitlines())}
+        for case in ("solved", "isolation"):
+            assert rows[case]["status"] == "graded" and float(rows[case]["total"]) == batch.possible, rows[case]
+        assert rows["fork_bomb"]["status"] == "timeout", rows["fork_bomb"]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
