@@ -13,7 +13,9 @@
                                nbval in this machine's own environment instead of the foreign one
     python3 tasks.py execute [--foreign] [NOTEBOOK...]
                                re-run notebooks top to bottom and store their outputs (all without NOTEBOOK)
-    python3 tasks.py lab       open the notebooks in JupyterLab
+    python3 tasks.py lab [-- JUPYTER_ARGS...]
+                               open the notebooks in JupyterLab (as root too, as in a container; without a
+                               display it opens no browser and prints the address), e.g. -- --port=8890
     python3 tasks.py figures [NAME...]
                                redraw the overview pages' concept figures (SVG files beside the pages) from
                                src/twice_book/figures.py; tests/test_figures.py checks they are up to date
@@ -174,9 +176,30 @@ def execute(paths: list[Path], *, foreign: bool = False) -> None:
         print(f"  {path}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def lab() -> None:
+def lab_command(extra: list[str] | None = None) -> list[str]:
+    """JupyterLab on the chapters, wherever a learner runs it: as root too (a container's user), and without
+    trying to open a browser where there is no display. ``extra``: more options for ``jupyter lab``."""
+    command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT / 'chapters'}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # jupyter refuses root otherwise; in a container, root is the user
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+    if headless:
+        command.append("--no-browser")
+    return command + list(extra or [])
+
+
+def lab(extra: list[str] | None = None) -> None:
     ensure_environment()
-    run(BIN / "jupyter", "lab", ROOT / "chapters", env=quiet_env())
+    command = lab_command(extra)
+    where = (
+        "open the address printed below (with its token) in a browser"
+        if "--no-browser" in command
+        else ("a browser tab opens; if not, open the address printed below (with its token)")
+    )
+    print(f"JupyterLab serves {ROOT / 'chapters'}: {where}. Ctrl-C stops it.", flush=True)
+    run(*command, env=quiet_env())
 
 
 def notebooks() -> list[Path]:
@@ -296,14 +319,16 @@ def main(argv: list[str]) -> None:
     pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else None
     command_line = parser()
     args = command_line.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
-    if pytest_args is not None and args.command != "test":
-        command_line.error("only `test` passes arguments after -- on to pytest")
+    if pytest_args is not None and args.command not in ("test", "lab"):
+        command_line.error("only `test` (to pytest) and `lab` (to jupyter lab) pass arguments after --")
     if args.command == "test":
         if args.quick and (args.native or pytest_args is not None):
             command_line.error("--quick runs no nbval: it goes with neither --native nor pytest arguments")
         test(quick=args.quick, native=args.native, pytest_args=pytest_args)
     elif args.command == "execute":
         execute(args.notebooks, foreign=args.foreign)
+    elif args.command == "lab":
+        lab(pytest_args)
     elif args.command == "figures":
         figures(args.names)
     elif args.command == "set-repository":
@@ -319,7 +344,7 @@ def main(argv: list[str]) -> None:
             unsafe=args.unsafe_no_sandbox,
         )
     else:
-        {"build": build, "lab": lab}[args.command]()
+        build()
 
 
 if __name__ == "__main__":
