@@ -198,7 +198,7 @@ def test_tasks_has_help_for_every_command_with_the_standard_library_alone() -> N
         ((), "the following arguments are required: COMMAND"),
         (("tset",), "invalid choice: 'tset'"),
         (("test", "--quick", "--", "-k", "x"), "--quick runs no nbval"),
-        (("build", "--", "-k", "x"), "only `test` passes arguments after --"),
+        (("build", "--", "-k", "x"), "only `test` (to pytest) and `lab` (to jupyter lab) pass arguments after --"),
         (("grade", "autograder.zip"), "the following arguments are required: SUBMISSION"),
     ],
 )
