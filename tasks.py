@@ -153,7 +153,8 @@ def test(*, quick: bool = False, native: bool = False, pytest_args: list[str] | 
 
 
 def execute(paths: list[Path], *, foreign: bool = False) -> None:
-    """Run notebooks top to bottom in a fresh kernel and store their outputs, as an author commits them."""
+    """Run notebooks top to bottom in a fresh kernel and store their outputs, as an author commits them
+    (without TensorFlow's C++ log lines on stderr: see twice_book.ipynb.drop_framework_logs)."""
     paths = [path.resolve() for path in paths] or notebooks()
     for path in paths:
         if path.suffix != ".ipynb" or not path.is_file():
@@ -173,6 +174,9 @@ def execute(paths: list[Path], *, foreign: bool = False) -> None:
             path,
             env=env,
         )
+        notebook = ipynb.load(path)
+        if ipynb.drop_framework_logs(notebook):  # TensorFlow's C++ log ignores TF_CPP_MIN_LOG_LEVEL
+            ipynb.save(notebook, path)
         print(f"  {path}: {time.perf_counter() - started:.1f} s", flush=True)
 
 

@@ -198,7 +198,10 @@ def test_tasks_has_help_for_every_command_with_the_standard_library_alone() -> N
         ((), "the following arguments are required: COMMAND"),
         (("tset",), "invalid choice: 'tset'"),
         (("test", "--quick", "--", "-k", "x"), "--quick runs no nbval"),
-        (("build", "--", "-k", "x"), "only `test` (to pytest) and `lab` (to jupyter lab) pass arguments after --"),
+        (
+            ("build", "--", "-k", "x"),
+            "only `test` (to pytest) and `lab` (to jupyter lab) pass arguments after --",
+        ),
         (("grade", "autograder.zip"), "the following arguments are required: SUBMISSION"),
     ],
 )
@@ -296,3 +299,43 @@ def test_set_repository_rewrites_the_repository_line_and_nothing_else() -> None:
         other["source"] == "print('REPOSITORY')" and repository_of(notebook) == "https://github.com/fork/book"
     )
     assert ipynb.set_repository({"cells": [other]}, "https://github.com/fork/book") is False
+
+
+# Paths of a machine: the kernel's temporary files, home folders, environments, this checkout.
+MACHINE_PATH = re.compile(r"/tmp/ipykernel|/home/\w|/root/|/Users/\w|site-packages|\.venv/|/work/")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(ROOT.glob("chapters/**/*.ipynb")), ids=lambda p: str(p.relative_to(ROOT / "chapters"))
+)
+def test_committed_outputs_carry_no_log_noise_and_no_machine_paths(path: Path) -> None:
+    """What the ".ipynb" download and Colab show before a cell runs: no stderr, nothing of the author's machine."""
+    for number, cell in enumerate(load(path)["cells"]):
+        for output in cell.get("outputs", []):
+            assert not (output.get("output_type") == "stream" and output.get("name") == "stderr"), (
+                f"cell {number} has stderr output: {''.join(output['text'])[:300]!r}"
+            )
+            found = MACHINE_PATH.search(json.dumps(output))
+            assert not found, f"cell {number}: a path of the machine in its output: {found.group(0)!r}"
+
+
+def test_framework_log_lines_are_dropped_and_nothing_else() -> None:
+    log = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796220815.492576    2467 port.cc:153] oneDNN custom operations are on.\n"
+    )
+    notebook: ipynb.Notebook = {
+        "cells": [
+            {"cell_type": "code", "outputs": [{"output_type": "stream", "name": "stderr", "text": [log]}]},
+            {
+                "cell_type": "code",
+                "outputs": [{"output_type": "stream", "name": "stderr", "text": log + "real\n"}],
+            },
+            {"cell_type": "code", "outputs": [{"output_type": "stream", "name": "stdout", "text": log}]},
+            {"cell_type": "markdown", "source": "I0000 00:00:1.0 1 a.cc:1] not an output"},
+        ]
+    }
+    assert ipynb.drop_framework_logs(notebook) == 4
+    cells = notebook["cells"]
+    assert cells[0]["outputs"] == [] and cells[1]["outputs"][0]["text"] == ["real\n"]
+    assert cells[2]["outputs"][0]["text"] == log and "outputs" not in cells[3]

@@ -93,3 +93,32 @@ def set_repository(notebook: Notebook, url: str) -> bool:
             cell["source"] = text.splitlines(True)
             changed = True
     return changed
+
+
+FRAMEWORK_LOG_LINE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w.]+:\d+\] .*)$"
+)
+"""A line of TensorFlow's C++ log (absl's format), which it writes to the process's stderr whatever
+``TF_CPP_MIN_LOG_LEVEL`` says: the oneDNN notice at import, tf.data's ``use_unbounded_threadpool`` error."""
+
+
+def drop_framework_logs(notebook: Notebook) -> int:
+    """Remove TensorFlow's C++ log lines (:data:`FRAMEWORK_LOG_LINE`) from the stderr outputs of ``notebook``,
+    in place, and any stderr output left empty; return how many lines went. Every other output stays."""
+    dropped = 0
+    for cell in notebook["cells"]:
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = output["text"] if isinstance(output["text"], str) else "".join(output["text"])
+                lines = text.splitlines(True)
+                rest = [line for line in lines if not FRAMEWORK_LOG_LINE.match(line.rstrip("\n"))]
+                dropped += len(lines) - len(rest)
+                if not rest:
+                    continue
+                output["text"] = rest
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return dropped
