@@ -7,9 +7,14 @@ skipped instead of failing to import, and that skip fails the run (see the repos
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +30,19 @@ def keras() -> Any:
 @pytest.fixture(scope="session")
 def torch() -> Any:
     return pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="session")
+def strict_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The book built as CI builds it, warnings as errors and missing references as warnings (-W -n), once
+    per session into a temporary folder: its ``_build/html``."""
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return out / "_build" / "html"
