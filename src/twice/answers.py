@@ -47,7 +47,8 @@ _PYTHON_SCALARS: frozenset[type] = frozenset({bool, int, float, complex, str, by
 #: NumPy's scalar types (``np.float32``, ``np.bool_``, ...): C types whose comparisons no one can override.
 _NUMPY_SCALARS: frozenset[type] = frozenset(t for t in np.sctypeDict.values() if issubclass(t, np.generic))
 
-#: (module, attribute) of each framework type converted with ``np.array`` after the conversion named.
+#: (module, attribute) of each framework type that :func:`plain` converts to a NumPy array (the first two
+#: with ``torch.Tensor.numpy``, the others with their class's ``__array__``).
 _TENSOR_TYPES: tuple[tuple[str, str], ...] = (
     ("torch", "Tensor"),
     ("torch.nn.parameter", "Parameter"),

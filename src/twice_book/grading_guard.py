@@ -7,7 +7,8 @@
    * imports the libraries the tests use (NumPy, the framework) and takes a *fingerprint* of them: the
      identity of every public attribute of the watched modules and classes, the code of every function among
      them, and the interpreter's hooks (trace and profile functions, import hooks, display and exception hooks,
-     standard streams, signal handlers, IPython's event callbacks and input transformers). The fingerprint is
+     standard streams, signal handlers, IPython's event callbacks and input transformers), with every
+     attribute of ``twice.answers`` and the methods of the types its ``plain`` trusts. The fingerprint is
      sent to the worker, which keeps it; the objects are kept alive here, so that no identity is reused;
    * opens the channel to the worker (a FIFO, whose name the worker then removes, duplicated onto a fixed
      descriptor) and installs an audit hook (PEP 578; it cannot be removed) that reports on that channel every
@@ -17,7 +18,8 @@
 
 2. after the last cell, with a call of :func:`_twice_guard_finish`, which runs the tests (their source comes
    with this call: the submission never had them), takes the fingerprint again and sends both, with the
-   worker's one-time nonce, on the channel. The worker compares the fingerprints itself.
+   worker's one-time nonce, on the channel, and any PyTorch function or dispatch mode of the submission's
+   found active before or after a test. The worker compares the fingerprints itself.
 
 The code of the submission is whatever code does not come from the grading environment's installed files
 (the standard library, site-packages, the book's packages): the notebook's cells, and whatever they exec.
