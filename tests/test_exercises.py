@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -963,8 +964,8 @@ def test_the_sphinx_extension_strips_the_markers_from_every_literal_block() -> N
             connected.append((event, callback))
 
     assert sphinx.setup(App()) == {"parallel_read_safe": True, "parallel_write_safe": True}
-    ((event, hide),) = connected
-    assert event == "doctree-read"
+    assert [event for event, _ in connected] == ["doctree-read", "html-page-context"]
+    hide = dict(connected)["doctree-read"]
     code = "x = 1  # SOLUTION\n# BEGIN SOLUTION\ny = 2\n# END SOLUTION"
     marked, plain = nodes.literal_block(code, code), nodes.literal_block("a = 'SOLUTION'", "a = 'SOLUTION'")
     doctree = nodes.section()
@@ -973,6 +974,26 @@ def test_the_sphinx_extension_strips_the_markers_from_every_literal_block() -> N
     # The text and the rawsource agree, or Sphinx would not highlight the block.
     assert marked.astext() == marked.rawsource == "x = 1\ny = 2"
     assert plain.astext() == plain.rawsource == "a = 'SOLUTION'"
+
+
+def test_the_sphinx_extension_keeps_one_of_identical_scripts() -> None:
+    """sphinx-thebe's inline script, added once as file None and once as "": the page gets it once."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    from twice_book import sphinx
+
+    body = 'const THEBE_JS_URL = "x"'
+    inline: Any = None  # what sphinx-thebe passes for an inline script, though Sphinx annotates str
+    scripts = [
+        _JavaScript(inline, body=body),
+        _JavaScript("a.js"),
+        _JavaScript("", body=body),
+        _JavaScript("a.js"),
+        _JavaScript("a.js", defer="defer"),
+    ]
+    context: dict[str, object] = {"script_files": scripts}
+    sphinx._one_of_each_script(None, "page", "page.html", context, None)
+    assert context["script_files"] == [scripts[0], scripts[1], scripts[4]]
 
 
 def test_the_command_line_is_python_m_twice_book_exercises() -> None:
