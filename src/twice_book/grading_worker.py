@@ -198,38 +198,34 @@ def _execute(
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(work))
     try:
 
-        def run(code: str) -> dict[str, Any]:
-            """Execute ``code``; return the reply's content once the kernel is idle again."""
+        def reply_to(msg_id: str, get: Any) -> dict[str, Any]:
+            """The next message from ``get`` (the iopub or the shell channel) that answers ``msg_id``."""
             import queue
 
-            msg_id = client.execute(code, store_history=False)
-            idle = False
-            while not idle:
+            while True:
                 try:
-                    message = client.get_iopub_msg(timeout=1)
+                    message: dict[str, Any] = get(timeout=1)
                 except queue.Empty:
                     if not manager.is_alive():
                         raise DeadKernel from None
                     continue
-                if message.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
+                if message.get("parent_header", {}).get("msg_id") == msg_id:
+                    return message
+
+        def run(code: str) -> dict[str, Any]:
+            """Execute ``code``; return the reply's content once the kernel is idle again."""
+            msg_id = client.execute(code, store_history=False)
+            while True:
+                message = reply_to(msg_id, client.get_iopub_msg)
                 content = message.get("content", {})
                 if message["msg_type"] == "status" and content.get("execution_state") == "idle":
-                    idle = True
-                elif message["msg_type"] in ("stream", "display_data", "execute_result", "error"):
+                    break
+                if message["msg_type"] in ("stream", "display_data", "execute_result", "error"):
                     written[0] += len(json.dumps(content))
                     if written[0] > OUTPUT_LIMIT:
                         raise OutputTooLarge
-            while True:
-                try:
-                    reply = client.get_shell_msg(timeout=1)
-                except queue.Empty:
-                    if not manager.is_alive():
-                        raise DeadKernel from None
-                    continue
-                if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                    answer: dict[str, Any] = reply["content"]
-                    return answer
+            answer: dict[str, Any] = reply_to(msg_id, client.get_shell_msg)["content"]
+            return answer
 
         guarded = run(start)
         deadline = time.monotonic() + 60  # the baseline may still be on its way through the channel
