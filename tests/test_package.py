@@ -41,6 +41,7 @@ FRAMEWORK_FREE = {
     "twice.determinism",
     "twice.devices",
     "twice.embeddings",
+    "twice.glue",
     "twice.layouts",
     "twice.models",
     "twice.models.cnn",

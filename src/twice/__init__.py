@@ -12,7 +12,8 @@ data and the training-curve plot). The rest is organised by what a module is abo
   plain data, for the exercises' tests);
 * :mod:`twice.data` and :mod:`twice.models` (packages: data sets and batches; the book's models, each as
   a Keras and a PyTorch twin), :mod:`twice.training_torch` (a PyTorch loop with Keras' ``fit`` semantics);
-* :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.plotting`, :mod:`twice.timing`;
+* :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.glue` (numbers for the prose),
+  :mod:`twice.plotting`, :mod:`twice.timing`;
 * :mod:`twice.backends` (Keras 3 run by another backend, in a fresh process), :mod:`twice.stopping` (early
   stopping's rule on a validation curve).
 
@@ -36,6 +37,7 @@ from . import (
     determinism,
     devices,
     embeddings,
+    glue,
     layouts,
     models,
     plotting,
@@ -73,6 +75,7 @@ __all__ = [
     "embeddings",
     "environment_report",
     "fixed_batches",
+    "glue",
     "gpu_available",
     "layouts",
     "load_digits",
