@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.name for p in (ROOT / "chapters").iterdir() if p.is_dir() and not p.name.startswith("."))
 PAGES = ["intro.html"] + [
-    f"chapters/{c}/{p}.html" for c in CHAPTERS for p in ("index", "tensorflow", "pytorch")
+    f"chapters/{c}/{p}.html" for c in CHAPTERS for p in ("index", "tensorflow", "pytorch", "side_by_side")
 ]
 PAGES += [
     f"chapters/{p.parent.parent.name}/exercises/{p.stem}.html"
@@ -150,3 +150,42 @@ def test_page_renders_offline(browser: Any, served: str, page: str) -> None:
     assert "def test_" not in seen["text"], f"{page}: an exercise's tests show"
     if "/exercises/" in page:
         assert seen["folded"] and all(seen["folded"]), f"{page}: solutions must be folded: {seen['folded']}"
+
+
+# Where each framework's columns of a side-by-side page are, and which are shown.
+READ_COLUMNS = """
+const box = (e) => e.getBoundingClientRect();
+const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none';
+const rows = Array.from(document.querySelectorAll('.twice-sbs-row'));
+return {
+  rows: rows.length,
+  pairs: rows.map(r => [r.querySelector('.twice-sbs-tensorflow'), r.querySelector('.twice-sbs-pytorch')]
+    .map(c => c ? {left: box(c).left, top: box(c).top, width: box(c).width, shown: shown(c)} : null)),
+  switch: (() => { const s = document.querySelector('.twice-sbs-switch'); return !!s && shown(s); })(),
+  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+};
+"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_side_by_side_page_at_1366_and_390_px(browser: Any, served: str, chapter: str) -> None:
+    """Wide: every row has a TensorFlow column left of a PyTorch column, level with it, no switch. Phone
+    width: the switch shows, one framework at a time, and choosing PyTorch shows PyTorch's columns."""
+    try:
+        browser.set_window_size(1366, 900)
+        browser.get(f"{served}/chapters/{chapter}/side_by_side.html")
+        wide = browser.execute_script(READ_COLUMNS)
+        assert wide["rows"] > 5 and not wide["switch"] and wide["overflow"] <= 0, wide["overflow"]
+        for tf, pt in wide["pairs"]:
+            assert tf["shown"] and pt["shown"] and tf["left"] + tf["width"] <= pt["left"]
+            assert abs(tf["top"] - pt["top"]) < 2 and tf["width"] > 300
+        browser.set_window_size(390, 844)
+        browser.get(f"{served}/chapters/{chapter}/side_by_side.html")
+        phone = browser.execute_script(READ_COLUMNS)
+        assert phone["switch"] and phone["overflow"] <= 0, phone
+        assert all(tf["shown"] and not pt["shown"] for tf, pt in phone["pairs"])
+        browser.execute_script("document.getElementById('twice-sbs-pytorch').click()")
+        chosen = browser.execute_script(READ_COLUMNS)
+        assert all(pt["shown"] and not tf["shown"] for tf, pt in chosen["pairs"])
+    finally:
+        browser.set_window_size(1366, 900)

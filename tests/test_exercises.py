@@ -960,12 +960,27 @@ def test_the_sphinx_extension_strips_the_markers_from_every_literal_block() -> N
     connected: list[tuple[str, Callable[..., None]]] = []
 
     class App:
-        def connect(self, event: str, callback: Callable[..., None]) -> None:
+        def connect(self, event: str, callback: Callable[..., None], priority: int = 500) -> None:
             connected.append((event, callback))
 
+        def add_css_file(self, name: str) -> None:
+            connected.append(("css", lambda: name))
+
+        def add_directive(self, name: str, directive: object) -> None:
+            connected.append(("directive " + name, lambda: directive))
+
     assert sphinx.setup(App()) == {"parallel_read_safe": True, "parallel_write_safe": True}
-    assert [event for event, _ in connected] == ["doctree-read", "html-page-context"]
-    hide = dict(connected)["doctree-read"]
+    assert [event for event, _ in connected] == [
+        "doctree-read",
+        "doctree-read",
+        "html-page-context",
+        "env-get-updated",
+        "builder-inited",
+        "css",
+        "directive twice-side-by-side",
+        "directive twice-sbs-row",
+    ]
+    hide = connected[0][1]
     code = "x = 1  # SOLUTION\n# BEGIN SOLUTION\ny = 2\n# END SOLUTION"
     marked, plain = nodes.literal_block(code, code), nodes.literal_block("a = 'SOLUTION'", "a = 'SOLUTION'")
     doctree = nodes.section()
