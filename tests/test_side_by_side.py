@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def _notebook(*cells: tuple[str, str]) -> dict:
+def _notebook(*cells: tuple[str, str]) -> dict[str, Any]:
     return {
         "cells": [
             {"cell_type": kind, "source": text, "metadata": {}, **({"outputs": []} if kind == "code" else {})}

@@ -43,7 +43,7 @@ def glue(name: str, value: Any, *, display: bool = False) -> None:
         return
     if get_ipython() is None:
         return
-    bundle, metadata = format_display_data(value)
+    bundle, metadata = format_display_data(value)  # type: ignore[no-untyped-call]
     prefix = "" if display else GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
-    show({prefix + key: data for key, data in bundle.items()}, raw=True, metadata=metadata)
+    show({prefix + key: data for key, data in bundle.items()}, raw=True, metadata=metadata)  # type: ignore[no-untyped-call]
