@@ -203,6 +203,12 @@ def lab(extra: list[str] | None = None) -> None:
         else ("a browser tab opens; if not, open the address printed below (with its token)")
     )
     print(f"JupyterLab serves {ROOT / 'chapters'}: {where}. Ctrl-C stops it.", flush=True)
+    if os.name == "posix":
+        # This process becomes JupyterLab: a signal that stops `tasks.py lab` (Ctrl-C, a terminal closed, a
+        # test's terminate()) stops the server, instead of leaving it and its kernels running without a parent.
+        print("+", " ".join(command), flush=True)
+        os.chdir(ROOT)
+        os.execve(command[0], command, quiet_env())
     run(*command, env=quiet_env())
 
 

@@ -331,3 +331,116 @@ def test_framework_log_lines_are_dropped_and_nothing_else() -> None:
     cells = notebook["cells"]
     assert cells[0]["outputs"] == [] and cells[1]["outputs"][0]["text"] == ["real\n"]
     assert cells[2]["outputs"][0]["text"] == log and "outputs" not in cells[3]
+
+
+# The widest line a code or output block shows without sideways scrolling at 1366 px: the column is 741 px
+# (tests/test_browser.py measures it), and 14 px DejaVu Sans Mono is 8.43 px a character, so 85 fit; 80 leaves
+# room for a wider monospace font.
+LINE_LIMIT = 80
+
+
+def _long_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if len(line) > LINE_LIMIT]
+
+
+@pytest.mark.parametrize(
+    "path", sorted(ROOT.glob("chapters/**/*.ipynb")), ids=lambda p: str(p.relative_to(ROOT / "chapters"))
+)
+def test_code_and_output_lines_fit_the_column(path: Path) -> None:
+    """Every line of a rendered code cell and of its text output is at most LINE_LIMIT characters.
+
+    The Colab install cell is not rendered (tag remove-cell) and is exempt."""
+    too_long = []
+    for number, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] != "code" or "remove-cell" in tags(cell):
+            continue
+        too_long += [f"cell {number} code: {line!r}" for line in _long_lines(source(cell))]
+        for output in cell.get("outputs", []):
+            text = output.get("text", output.get("data", {}).get("text/plain", ""))
+            text = "".join(text) if isinstance(text, list) else text
+            too_long += [f"cell {number} output: {line!r}" for line in _long_lines(text)]
+    assert not too_long, f"{len(too_long)} lines over {LINE_LIMIT} characters:\n" + "\n".join(too_long[:20])
+
+
+def _image_cells(notebook: ipynb.Notebook) -> list[tuple[int, ipynb.Cell]]:
+    return [
+        (number, cell)
+        for number, cell in enumerate(notebook["cells"])
+        if any(
+            key.startswith("image/") for output in cell.get("outputs", []) for key in output.get("data", {})
+        )
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "chapters")))
+def test_every_figure_has_a_caption_a_name_and_alt_text(path: Path) -> None:
+    """A cell that draws a figure says, in its ``mystnb`` metadata, the figure's caption and name (so the
+    book numbers it) and an alt text that says what it shows (not a file name)."""
+    framework = path.stem
+    for number, cell in _image_cells(load(path)):
+        options = cell.get("metadata", {}).get("mystnb", {})
+        figure, image = options.get("figure", {}), options.get("image", {})
+        assert len(figure.get("caption", "")) >= 20, f"cell {number}: no caption"
+        assert re.fullmatch(rf"fig-{path.parent.name[:2]}-{framework}-[a-z0-9-]+", figure.get("name", "")), (
+            f"cell {number}: figure name {figure.get('name')!r} is not fig-<chapter number>-{framework}-<slug>"
+        )
+        alt = image.get("alt", "")
+        assert len(alt.split()) >= 6 and not re.search(r"\.(png|svg)|[0-9a-f]{16}", alt), (
+            f"cell {number}: the alt text {alt!r} does not say what the figure shows"
+        )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_the_two_notebooks_have_the_same_figures_in_the_same_sections(chapter: Path) -> None:
+    """So that Figure 2.3 is the same figure on both pages: the same count per section, named alike."""
+
+    def figures(framework: str) -> list[tuple[str, str]]:
+        notebook = load(chapter / f"{framework}.ipynb")
+        heading, found = "", []
+        images = {number for number, _ in _image_cells(notebook)}
+        for number, cell in enumerate(notebook["cells"]):
+            if cell["cell_type"] == "markdown":
+                lines = [line for line in source(cell).splitlines() if line.startswith("#")]
+                heading = lines[-1] if lines else heading
+            elif number in images:
+                name = cell.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name", "")
+                found.append((heading, name.replace(f"-{framework}-", "-")))
+        return found
+
+    assert figures("tensorflow") == figures("pytorch")
+
+
+def _code_blocks(markdown: str) -> list[str]:
+    """The code blocks of a MyST page, also inside directives: fenced with a language or none, not the
+    fences of a ```{directive} themselves."""
+    blocks: list[str] = []
+    open_fences: list[tuple[str, list[str] | None]] = []  # (fence, the code's lines, or None for a directive)
+    for line in markdown.splitlines():
+        fence = re.match(r"^\s*(`{3,}|~{3,})(.*)$", line)
+        inside_code = bool(open_fences) and open_fences[-1][1] is not None
+        if fence and open_fences and line.strip() == open_fences[-1][0]:
+            _, code = open_fences.pop()
+            if code is not None:
+                blocks.append("\n".join(code))
+        elif inside_code:
+            open_fences[-1][1].append(line)  # type: ignore[union-attr]
+        elif fence:
+            directive = fence.group(2).strip().startswith("{")
+            open_fences.append((fence.group(1), None if directive else []))
+    return blocks
+
+
+def test_code_blocks_are_found_and_directives_are_not() -> None:
+    page = "```python\nx = 1\n```\n````{note}\nnot code\n```\nz\n```\n````\n~~~\ny\n~~~\n"
+    assert _code_blocks(page) == ["x = 1", "z", "y"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [ROOT / "intro.md", *sorted(ROOT.glob("chapters/*/index.md"))],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_page_code_blocks_fit_the_column(path: Path) -> None:
+    """The overviews' code blocks keep to LINE_LIMIT too."""
+    too_long = [line for block in _code_blocks(path.read_text(encoding="utf-8")) for line in _long_lines(block)]
+    assert not too_long, f"{len(too_long)} lines over {LINE_LIMIT} characters: {too_long[:5]}"

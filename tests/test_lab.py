@@ -120,6 +120,15 @@ def test_lab_starts_serves_a_chapter_and_runs_its_cells(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    # Stopping `tasks.py lab` stops JupyterLab itself: nothing answers on its port any more.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            _get(f"{base}/api/status?token={token}")
+        except OSError:
+            break
+        assert time.monotonic() < deadline, "JupyterLab still answers after `tasks.py lab` was stopped"
+        time.sleep(0.5)
     log = log_path.read_text(encoding="utf-8")
     if os.geteuid() == 0:
         assert "Running as root is not recommended" not in log

@@ -428,14 +428,88 @@ def test_image_grid_without_labels_has_no_captions() -> None:
 
 
 def test_image_grid_symmetric_colour_limits() -> None:
+    from twice.plotting import DIVERGING_CMAP
+
     images = np.zeros((3, 4, 4))
     images[0, 0, 0], images[0, 1, 1] = -3.0, 1.0  # largest magnitude is negative
     images[1, 2, 2] = 0.5  # only positive values
     # images[2]: all zero, a limit of 1 instead of an empty range
-    fig = plot_image_grid(images, title="Filters", symmetric=True, cmap="RdBu")
+    fig = plot_image_grid(images, title="Filters", symmetric=True)
     limits = [ax.get_images()[0].get_clim() for ax in _image_axes(fig)]
     assert limits == [(-3.0, 3.0), (-0.5, 0.5), (-1.0, 1.0)]  # each image scaled on its own
-    assert all(ax.get_images()[0].get_cmap().name == "RdBu" for ax in _image_axes(fig))
+    assert all(ax.get_images()[0].get_cmap().name == DIVERGING_CMAP for ax in _image_axes(fig))
+    for k, ax in enumerate(_image_axes(fig)):
+        np.testing.assert_array_equal(ax.get_images()[0].get_array(), images[k])  # the values, not rescaled
+
+
+def test_a_symmetric_grid_has_one_colour_bar_for_its_panels_scaled_to_their_largest_magnitude() -> None:
+    from twice.plotting import DIVERGING_CMAP
+
+    fig = plot_image_grid(_stack(10), title="Kernels", symmetric=True, ncols=4)
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1 and len(fig.axes) == 12 + 1  # 3 rows of 4 panels, and the bar
+    (bar,) = bars
+    assert bar.get_ylabel() == "value / panel's largest |value|"
+    assert bar.get_ylim() == (-1.0, 1.0)  # each panel's -limit..limit, as the bar's -1..1
+    from matplotlib.collections import QuadMesh
+
+    (mesh,) = [c for c in bar.collections if isinstance(c, QuadMesh)]  # the bar's colours
+    assert mesh.get_cmap().name == DIVERGING_CMAP
+    fig.canvas.draw()  # lays out without a warning
+
+
+def test_an_unsigned_grid_has_no_colour_bar() -> None:
+    fig = plot_image_grid(_stack(3), title="Digits")
+    assert [ax.get_label() for ax in fig.axes].count("<colorbar>") == 0
+
+
+@pytest.mark.parametrize("cmap", ["RdBu", "RdBu_r", "coolwarm", "PuOr"])
+def test_a_symmetric_grid_refuses_a_colour_map_of_its_own(cmap: str) -> None:
+    with pytest.raises(ValueError, match="orange and blue belong to the frameworks"):
+        plot_image_grid(_stack(2), title="Kernels", symmetric=True, cmap=cmap)
+    assert plt.get_fignums() == []
+
+
+def test_the_diverging_colour_map_is_neither_orange_nor_blue_and_white_at_zero() -> None:
+    from twice.plotting import DIVERGING_CMAP
+
+    colormap = matplotlib.colormaps[DIVERGING_CMAP]
+    samples = [mcolors.to_hex(colormap(x)) for x in np.linspace(0, 1, 21)]
+    framework_hues = [_hue_degrees(FRAMEWORK_COLORS[name])[0] for name in ("tensorflow", "pytorch")]
+    for color in samples:
+        hue, saturation = _hue_degrees(color)
+        if saturation < 0.15:
+            continue  # near white: no hue to mistake
+        for framework_hue in framework_hues:
+            distance = min(abs(hue - framework_hue), 360 - abs(hue - framework_hue))
+            assert distance >= 35, f"{color} is within {distance:.0f}° of hue of a framework colour"
+    assert _lab(samples[10])[0] > 90, "zero is (nearly) white"
+    negative, positive = _hue_degrees(samples[0])[0], _hue_degrees(samples[-1])[0]
+    assert min(abs(negative - positive), 360 - abs(negative - positive)) > 90, "the two signs differ in hue"
+    assert _delta_e(samples[0], samples[-1]) > 35
+
+
+def _smallest_text_on_screen(fig: Figure, column_pixels: float = 740.0, dpi: float = 100.0) -> float:
+    """The height in screen pixels of the figure's smallest text, when it is shown in the book's column."""
+    fig.canvas.draw()
+    scale = min(1.0, column_pixels / (float(fig.get_size_inches()[0]) * dpi))
+    sizes = [
+        float(text.get_fontsize()) for text in fig.findobj(Text) if text.get_text() and text.get_visible()
+    ]
+    return min(sizes) * dpi / 72 * scale
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_image_grid_text_is_legible_at_the_columns_width(symmetric: bool) -> None:
+    from twice.plotting import PAGE_WIDTH_INCHES
+
+    # 32 first-layer kernels, 8 to a row, and 16 captioned feature maps: the grids of chapter 2.
+    kernels = plot_image_grid(_stack(32), title="Kernels", symmetric=symmetric)
+    captions = [f"map {k}" for k in range(16)]
+    maps = plot_image_grid(_stack(16), title="Maps", labels=captions, symmetric=symmetric)
+    for fig in (kernels, maps):
+        assert fig.get_size_inches()[0] <= PAGE_WIDTH_INCHES + 1e-9
+        assert _smallest_text_on_screen(fig) >= 9.0
 
 
 def test_image_grid_default_colour_limits_follow_each_image() -> None:

@@ -264,13 +264,30 @@ def plot_models(
     return _finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_scale=log_scale)
 
 
+DIVERGING_CMAP = "PRGn"
+"""The colour map of :func:`plot_image_grid` for signed images (kernels, edge maps): ColorBrewer's diverging
+"PRGn", purple (negative) through white (zero) to green (positive).
+
+Neither orange nor blue, so that a kernel is never mistaken for a framework (:data:`FRAMEWORK_COLORS`):
+"RdBu" and "coolwarm" run into a blue like PyTorch's, "PuOr" into an orange like TensorFlow's."""
+
+PAGE_WIDTH_INCHES = 7.4
+"""The widest figure the book shows at its natural size: the text column is about 740 pixels wide on a
+1366-pixel screen, and a notebook draws at 100 dpi. A wider figure is shrunk to the column, and its text
+with it (a 12-inch figure to about 0.6, so that 8-point text is under 7 pixels high)."""
+
+GRID_LABEL_POINTS = 9.0
+"""The size of the captions and colour-bar text of :func:`plot_image_grid`: 12.5 pixels at 100 dpi, in a
+figure never wider than :data:`PAGE_WIDTH_INCHES`."""
+
+
 def plot_image_grid(
     images: np.ndarray,
     *,
     title: str,
     labels: Sequence[str] | None = None,
     ncols: int = 8,
-    cmap: str = "gray",
+    cmap: str | None = None,
     symmetric: bool = False,
     panel_inches: float = 1.4,
 ) -> Any:
@@ -279,20 +296,30 @@ def plot_image_grid(
     Args:
         title: the figure's title.
         labels: one caption per image (e.g. ``"true 3, predicted 8"``), or ``None``.
-        symmetric: centre the colour scale on zero (for filters and edge maps, whose sign matters);
-            each image is scaled on its own.
-        panel_inches: the width of one image in the figure.
+        cmap: the colour map of unsigned images (``"gray"`` when ``None``).
+        symmetric: for images whose sign matters (kernels, edge maps): each image is scaled on its own to
+            its largest magnitude, so that zero is white and ``±`` that magnitude the ends of
+            :data:`DIVERGING_CMAP`, and the grid gets one colour bar, labelled
+            "value / panel's largest |value|", from -1 to 1.
+        panel_inches: the width of one image in the figure, shrunk where the grid would be wider than
+            :data:`PAGE_WIDTH_INCHES`, so that its text (:data:`GRID_LABEL_POINTS`) stays legible.
 
     Introduced in chapter 2.
 
     >>> figure = plot_image_grid(np.eye(8)[None].repeat(3, axis=0), title="Three diagonals", ncols=3)
     >>> figure_text(figure)
     '<Figure: Three diagonals>'
+    >>> figure = plot_image_grid(np.eye(3)[None] - 0.5, title="Signed", symmetric=True)
+    >>> figure.axes[-1].get_ylabel()                        # the colour bar
+    "value / panel's largest |value|"
 
     Raises:
-        ValueError: for an array that is not 3-D, no images, a wrong number of labels, or a missing title.
+        ValueError: for an array that is not 3-D, no images, a wrong number of labels, a missing title, or a
+            ``cmap`` other than :data:`DIVERGING_CMAP` for a symmetric grid.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
 
     images = np.asarray(images)
     if not title:
@@ -301,13 +328,25 @@ def plot_image_grid(
         raise ValueError(f"expected a non-empty stack of grey images (N, H, W), got shape {images.shape}")
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"got {len(labels)} labels for {len(images)} images")
+    if symmetric and cmap not in (None, DIVERGING_CMAP):
+        raise ValueError(
+            f"a symmetric grid is drawn in {DIVERGING_CMAP!r} (DIVERGING_CMAP), got cmap={cmap!r}: "
+            "orange and blue belong to the frameworks"
+        )
+    cmap = DIVERGING_CMAP if symmetric else (cmap or "gray")
     ncols = checks.integer(ncols, "ncols", minimum=1)
     ncols = min(ncols, len(images))
     nrows = -(-len(images) // ncols)
+    colorbar_inches = 1.0 if symmetric else 0.0
+    panel_inches = min(float(panel_inches), (PAGE_WIDTH_INCHES - colorbar_inches) / ncols)
     # Panels keep the images' aspect ratio, plus room for a caption; the title gets its own strip.
     panel_height = panel_inches * images.shape[1] / images.shape[2] + (0.3 if labels is not None else 0.05)
     figure, axes = plt.subplots(
-        nrows, ncols, figsize=(panel_inches * ncols, panel_height * nrows + 0.5), squeeze=False
+        nrows,
+        ncols,
+        figsize=(panel_inches * ncols + colorbar_inches, panel_height * nrows + 0.5),
+        squeeze=False,
+        layout="constrained",
     )
     for k, ax in enumerate(axes.flat):
         ax.set_axis_off()
@@ -319,9 +358,16 @@ def plot_image_grid(
         else:
             ax.imshow(images[k], cmap=cmap)
         if labels is not None:
-            ax.set_title(labels[k], fontsize=8)
+            ax.set_title(labels[k], fontsize=GRID_LABEL_POINTS)
+    if symmetric:
+        # One bar for every panel: each is scaled to its own largest magnitude, so the bar's -1 and 1 are
+        # that magnitude, whatever it is.
+        bar = figure.colorbar(
+            ScalarMappable(norm=Normalize(-1.0, 1.0), cmap=cmap), ax=axes.ravel().tolist(), shrink=0.9
+        )
+        bar.set_label("value / panel's largest |value|", fontsize=GRID_LABEL_POINTS)
+        bar.ax.tick_params(labelsize=GRID_LABEL_POINTS)
     figure.suptitle(title)
-    figure.tight_layout()
     return figure
 
 
