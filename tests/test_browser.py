@@ -159,12 +159,27 @@ const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).displa
 const rows = Array.from(document.querySelectorAll('.twice-sbs-row'));
 return {
   rows: rows.length,
+  html: rows.map(r => r.outerHTML.slice(0, 400)),
   pairs: rows.map(r => [r.querySelector('.twice-sbs-tensorflow'), r.querySelector('.twice-sbs-pytorch')]
     .map(c => c ? {left: box(c).left, top: box(c).top, width: box(c).width, shown: shown(c)} : null)),
   switch: (() => { const s = document.querySelector('.twice-sbs-switch'); return !!s && shown(s); })(),
   overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
 };
 """
+
+
+def _read_columns(browser: Any) -> Any:
+    """READ_COLUMNS once the page is complete: every row with both its columns (a page still being laid out
+    can show a row before its second column; seen once in a run of the whole file)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while True:
+        seen = browser.execute_script(READ_COLUMNS)
+        complete = browser.execute_script("return document.readyState") == "complete"
+        if complete and all(tf and pt for tf, pt in seen["pairs"]) or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.2)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -174,18 +189,19 @@ def test_side_by_side_page_at_1366_and_390_px(browser: Any, served: str, chapter
     try:
         browser.set_window_size(1366, 900)
         browser.get(f"{served}/chapters/{chapter}/side_by_side.html")
-        wide = browser.execute_script(READ_COLUMNS)
+        wide = _read_columns(browser)
         assert wide["rows"] > 5 and not wide["switch"] and wide["overflow"] <= 0, wide["overflow"]
-        for tf, pt in wide["pairs"]:
+        for row, (tf, pt) in enumerate(wide["pairs"]):
+            assert tf and pt, f"row {row} lacks a column: {wide['html'][row]}"
             assert tf["shown"] and pt["shown"] and tf["left"] + tf["width"] <= pt["left"]
             assert abs(tf["top"] - pt["top"]) < 2 and tf["width"] > 300
         browser.set_window_size(390, 844)
         browser.get(f"{served}/chapters/{chapter}/side_by_side.html")
-        phone = browser.execute_script(READ_COLUMNS)
+        phone = _read_columns(browser)
         assert phone["switch"] and phone["overflow"] <= 0, phone
         assert all(tf["shown"] and not pt["shown"] for tf, pt in phone["pairs"])
         browser.execute_script("document.getElementById('twice-sbs-pytorch').click()")
-        chosen = browser.execute_script(READ_COLUMNS)
+        chosen = _read_columns(browser)
         assert all(pt["shown"] and not tf["shown"] for tf, pt in chosen["pairs"])
     finally:
         browser.set_window_size(1366, 900)
