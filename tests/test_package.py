@@ -25,6 +25,7 @@ FRAMEWORK_FREE = {
     "twice.answers",
     "twice.attention",
     "twice.backends",
+    "twice.benchmark",
     "twice.checks",
     "twice.convert",
     "twice.convolution",

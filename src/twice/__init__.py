@@ -15,7 +15,8 @@ data and the training-curve plot). The rest is organised by what a module is abo
 * :mod:`twice.determinism`, :mod:`twice.devices`, :mod:`twice.glue` (numbers for the prose),
   :mod:`twice.plotting`, :mod:`twice.timing`;
 * :mod:`twice.backends` (Keras 3 run by another backend, in a fresh process), :mod:`twice.stopping` (early
-  stopping's rule on a validation curve).
+  stopping's rule on a validation curve), :mod:`twice.benchmark` (chapter 6: one timing harness for both
+  frameworks, each configuration in a fresh process).
 
 Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is imported only inside the
 functions that take a ``framework`` argument or build a framework's model, when they are called
@@ -29,6 +30,7 @@ from . import (
     answers,
     attention,
     backends,
+    benchmark,
     checks,
     convert,
     convolution,
@@ -65,6 +67,7 @@ __all__ = [
     "answers",
     "attention",
     "backends",
+    "benchmark",
     "checks",
     "convert",
     "convolution",
