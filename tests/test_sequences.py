@@ -480,3 +480,14 @@ def test_pad_accepts_a_value_the_dtype_can_hold(dtype: type, value: float) -> No
     batch = pad([np.zeros((1, 2), dtype=dtype), np.zeros((2, 2), dtype=dtype)], value=value)
     assert batch.dtype == dtype
     np.testing.assert_array_equal(batch[0, 1], np.full(2, value, dtype=dtype))
+
+
+def test_the_overviews_sample_baseline_is_what_the_code_gives() -> None:
+    """Chapter 3's overview quotes a sample check of the adding problem's baseline; the number is computed
+    here from the same call, so the prose cannot drift from the code (no notebook runs 200,000 sequences)."""
+    from pathlib import Path
+
+    _, y = twice.data.adding_problem(200_000, 50, seed=0)
+    quoted = f"`adding_problem(200_000, 50, seed=0)` gives {float(np.mean((y - 1.0) ** 2)):.4f}"
+    overview = Path(__file__).resolve().parents[1] / "chapters" / "03_rnn" / "index.md"
+    assert quoted in " ".join(overview.read_text(encoding="utf-8").split())
