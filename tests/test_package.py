@@ -42,6 +42,7 @@ FRAMEWORK_FREE = {
     "twice.determinism",
     "twice.devices",
     "twice.embeddings",
+    "twice.export",
     "twice.glue",
     "twice.layouts",
     "twice.models",

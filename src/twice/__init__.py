@@ -16,7 +16,8 @@ data and the training-curve plot). The rest is organised by what a module is abo
   :mod:`twice.plotting`, :mod:`twice.timing`;
 * :mod:`twice.backends` (Keras 3 run by another backend, in a fresh process), :mod:`twice.stopping` (early
   stopping's rule on a validation curve), :mod:`twice.benchmark` (chapter 6: one timing harness for both
-  frameworks, each configuration in a fresh process).
+  frameworks, each configuration in a fresh process), :mod:`twice.export` (chapter 6: the book's models exported
+  to a SavedModel, a torch.export program and ONNX, run back and in ONNX Runtime, and compared).
 
 Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is imported only inside the
 functions that take a ``framework`` argument or build a framework's model, when they are called
@@ -39,6 +40,7 @@ from . import (
     determinism,
     devices,
     embeddings,
+    export,
     glue,
     layouts,
     models,
@@ -77,6 +79,7 @@ __all__ = [
     "devices",
     "embeddings",
     "environment_report",
+    "export",
     "fixed_batches",
     "glue",
     "gpu_available",
