@@ -475,14 +475,9 @@ def test_the_diverging_colour_map_is_neither_orange_nor_blue_and_white_at_zero()
 
     colormap = matplotlib.colormaps[DIVERGING_CMAP]
     samples = [mcolors.to_hex(colormap(x)) for x in np.linspace(0, 1, 21)]
-    framework_hues = [_hue_degrees(FRAMEWORK_COLORS[name])[0] for name in ("tensorflow", "pytorch")]
     for color in samples:
-        hue, saturation = _hue_degrees(color)
-        if saturation < 0.15:
-            continue  # near white: no hue to mistake
-        for framework_hue in framework_hues:
-            distance = min(abs(hue - framework_hue), 360 - abs(hue - framework_hue))
-            assert distance >= 35, f"{color} is within {distance:.0f}° of hue of a framework colour"
+        if _hue_degrees(color)[1] >= 0.15:  # below: near white, no hue to mistake
+            _assert_not_a_framework_hue(color)
     assert _lab(samples[10])[0] > 90, "zero is (nearly) white"
     negative, positive = _hue_degrees(samples[0])[0], _hue_degrees(samples[-1])[0]
     assert min(abs(negative - positive), 360 - abs(negative - positive)) > 90, "the two signs differ in hue"
@@ -916,6 +911,15 @@ def _delta_e(first: str, second: str) -> float:
     return float(np.linalg.norm(_lab(first) - _lab(second)))
 
 
+def _assert_not_a_framework_hue(color: str, degrees: float = 35.0) -> None:
+    """``color``'s hue is at least ``degrees`` from TensorFlow's orange and from PyTorch's blue."""
+    hue = _hue_degrees(color)[0]
+    for name in ("tensorflow", "pytorch"):
+        framework_hue = _hue_degrees(FRAMEWORK_COLORS[name])[0]
+        distance = min(abs(hue - framework_hue), 360 - abs(hue - framework_hue))
+        assert distance >= degrees, f"{color} is within {distance:.0f}° of hue of {name}'s colour"
+
+
 def test_class_styles_avoid_the_framework_colours_and_are_distinct() -> None:
     from twice.plotting import CLASS_COLORS, CLASS_MARKERS, CLASS_STYLES
 
@@ -925,15 +929,11 @@ def test_class_styles_avoid_the_framework_colours_and_are_distinct() -> None:
     # Consecutive classes differ in both colour and marker, so the first 12 at least are easy to tell apart.
     for (color, marker), (next_color, next_marker) in itertools.pairwise(CLASS_STYLES):
         assert color != next_color and marker != next_marker
-    framework_hues = [_hue_degrees(FRAMEWORK_COLORS[name])[0] for name in ("tensorflow", "pytorch")]
     taken = [*FRAMEWORK_COLORS.values(), BASELINE_COLOR]
     for color in CLASS_COLORS:
         assert mcolors.is_color_like(color)
-        hue, saturation = _hue_degrees(color)
-        assert saturation > 0.3, color  # a colour, not a grey or black (the reference, the baseline)
-        for framework_hue in framework_hues:  # no other orange, no other blue
-            distance = min(abs(hue - framework_hue), 360 - abs(hue - framework_hue))
-            assert distance >= 35, f"{color} is within {distance:.0f}° of hue of a framework colour"
+        assert _hue_degrees(color)[1] > 0.3, color  # a colour, not a grey or black (the reference, the baseline)
+        _assert_not_a_framework_hue(color)  # no other orange, no other blue
         assert all(_delta_e(color, other) >= 35 for other in taken), color
         assert all(_delta_e(color, other) >= 35 for other in CLASS_COLORS if other != color), color
     assert _delta_e("#E69F00", "#E69F00") == 0  # and black to white is 100: the scale is CIELAB's
@@ -1159,14 +1159,9 @@ def test_attention_colour_map_is_sequential_and_neither_orange_nor_blue() -> Non
     lightness = [_lab(color)[0] for color in samples]
     assert all(a > b for a, b in itertools.pairwise(lightness)), "light to dark, so that it reads in grey"
     assert lightness[0] > 95 and lightness[-1] < 35
-    framework_hues = [_hue_degrees(FRAMEWORK_COLORS[name])[0] for name in ("tensorflow", "pytorch")]
     for color in samples:
-        hue, saturation = _hue_degrees(color)
-        if saturation < 0.15:
-            continue  # near white: no hue to mistake
-        for framework_hue in framework_hues:
-            distance = min(abs(hue - framework_hue), 360 - abs(hue - framework_hue))
-            assert distance >= 35, f"{color} is within {distance:.0f}° of hue of a framework colour"
+        if _hue_degrees(color)[1] >= 0.15:  # below: near white, no hue to mistake
+            _assert_not_a_framework_hue(color)
 
 
 @pytest.mark.parametrize(
