@@ -128,6 +128,9 @@ def native_env(env: dict[str, str]) -> dict[str, str]:
 
 
 NBVAL_OPTIONS = ("--nbval", "--nbval-current-env", "--nbval-cell-timeout=300")
+# pytest-xdist: one worker per core; a module's tests, a notebook's cells, and the tests of the one book build
+# stay together on one worker (conftest.py gives the latter their group).
+PARALLEL_OPTIONS = ("--numprocesses=auto", "--dist=loadgroup")
 
 
 def test(*, quick: bool = False, native: bool = False, pytest_args: list[str] | None = None) -> None:
@@ -146,9 +149,9 @@ def test(*, quick: bool = False, native: bool = False, pytest_args: list[str] | 
     run(BIN / "mypy", env=env)  # what it checks: [tool.mypy] files in pyproject.toml
     run(BIN / "mypy", ROOT / "tests" / "conftest.py", env=env)  # excluded above: see pyproject.toml
     if quick:
-        run(PYTHON, "-m", "pytest", "-m", "not book", env=env)  # no --nbval: notebooks are not collected
+        run(PYTHON, "-m", "pytest", *PARALLEL_OPTIONS, "-m", "not book", env=env)  # no --nbval: no notebooks
     else:
-        run(PYTHON, "-m", "pytest", *NBVAL_OPTIONS, env=env)
+        run(PYTHON, "-m", "pytest", *PARALLEL_OPTIONS, *NBVAL_OPTIONS, env=env)
     print(f"all checks passed in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -262,6 +265,13 @@ def figures(names: list[str]) -> None:
     run(PYTHON, "-m", "twice_book.figures", *names, env=quiet_env())
 
 
+def benchmark(output: Path | None) -> None:
+    """Run chapter 6's whole benchmark suite and record it (src/twice/records/cpu.json)."""
+    ensure_environment()
+    where: list[str | Path] = ["--output", output] if output else []
+    run(PYTHON, "-m", "twice_book.benchmark", *where, env=quiet_env())
+
+
 def set_repository(url: str) -> None:
     """Write the repository address into _config.yml and into every notebook's Colab install cell."""
     match = re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url)
@@ -305,6 +315,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("lab", help="open the notebooks in JupyterLab")
     drawing = commands.add_parser("figures", help="redraw the overview pages' concept figures (SVG)")
     drawing.add_argument("names", nargs="*", metavar="NAME", help="e.g. fig-conv-window; default: all")
+    measuring = commands.add_parser(
+        "benchmark", help="run chapter 6's whole benchmark suite and record it (a few minutes)"
+    )
+    measuring.add_argument("--output", type=Path, help="default: src/twice/records/cpu.json")
     repository = commands.add_parser("set-repository", help="point the book at a fork")
     repository.add_argument("url", metavar="URL", help="https://github.com/<owner>/<repo>")
     assign = commands.add_parser(
@@ -341,6 +355,8 @@ def main(argv: list[str]) -> None:
         lab(pytest_args)
     elif args.command == "figures":
         figures(args.names)
+    elif args.command == "benchmark":
+        benchmark(args.output)
     elif args.command == "set-repository":
         set_repository(args.url)
     elif args.command == "exercises":

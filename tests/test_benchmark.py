@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -518,3 +520,83 @@ def test_run_suite_runs_every_configuration_and_checks_it() -> None:
     assert [(r.size, r.threads) for r in suite.results] == [(16, 1), (32, 1), (16, 2), (32, 2)]
     assert all(r.check_passed for r in suite.results) and suite.seconds > 0
     assert {r.check_reference for r in suite.results} == {"numpy eager, 1 thread"}
+
+
+# --- the built models, the record and its file ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workload", MODEL_WORKLOADS)
+def test_the_built_twins_hold_the_initial_weights_and_compute_alike(workload: str, keras: Any, torch: Any) -> None:
+    tf_side, pt_side = benchmark.keras_model(workload, seed=2), benchmark.torch_model(workload, seed=2)
+    for built, drawn in zip(tf_side.get_weights(), initial_weights(workload, seed=2), strict=True):
+        np.testing.assert_array_equal(built, drawn)
+    assert not pt_side.training  # evaluation mode: what an export or an inference wants
+    x, _ = make_batch(workload, 4)
+    torch_x = torch.from_numpy(x.transpose(0, 3, 1, 2).copy() if workload == "cnn" else x)
+    with torch.no_grad():
+        gap = np.abs(pt_side(torch_x).numpy() - tf_side(x, training=False).numpy()).max()
+    assert gap < 1e-5
+
+
+def test_a_suite_survives_its_file(tmp_path: Any) -> None:
+    r = Result("matmul", 64, "numpy", "eager", 1, True, 0.002, (0.001,), summarise([1e-4, 2e-4]), (0.5,), "b", "",
+               Settings.example(), check_reference="numpy eager, 1 thread", check_gap=0.0, check_passed=True)  # fmt: skip
+    suite = benchmark.Suite((r,), 12.5, estimate_peak("model name : X @ 2.00GHz\nflags : avx fma\n"))
+    written = benchmark.save_suite(suite, tmp_path / "deep" / "suite.json")
+    loaded, recorded = benchmark.load_suite(written)
+    assert loaded == suite
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", recorded)
+    assert json.loads(written.read_text())["command"] == "python3 tasks.py benchmark"
+    with pytest.raises(TypeError, match="suite must be a Suite"):
+        benchmark.save_suite([r], tmp_path / "x.json")  # type: ignore[arg-type]
+    with pytest.raises(FileNotFoundError, match="python3 tasks.py benchmark"):
+        benchmark.load_suite(tmp_path / "missing.json")
+
+
+@pytest.fixture(scope="module")
+def record() -> benchmark.Suite:
+    return benchmark.load_suite()[0]
+
+
+def test_the_record_ships_with_the_package(record: benchmark.Suite) -> None:
+    assert benchmark.RECORD.is_file() and benchmark.RECORD.parent.name == "records"
+    assert benchmark.RECORD.parent.parent == Path(benchmark.__file__).parent
+
+
+def test_the_record_is_the_whole_suite(record: benchmark.Suite) -> None:
+    """What the chapter's notebooks read: every workload, mode and framework at 1 and 2 threads, at the
+    default options (the notebooks' own runs use them too, so their check against the record is fair)."""
+    seen = {(r.workload, r.size, r.framework, r.mode, r.threads) for r in record.results}
+    options = Options()
+    expected = {
+        (w, size, f, m, t)
+        for t in (1, 2)
+        for w in options.workloads
+        for size in (options.matmul_sizes if w == "matmul" else (options.batch_size,))
+        for f in ("numpy", "tensorflow", "pytorch")
+        if f != "numpy" or w == "matmul"
+        for m in (("eager",) if f == "numpy" else MODES)
+    }
+    assert seen == expected
+    batches = {(r.workload, r.size, r.batch_sha256) for r in record.results if r.supported}
+    assert len(batches) == len(options.matmul_sizes) + 4  # one batch a workload and size, seen by all
+
+
+def test_every_recorded_variant_passed_the_output_check(record: benchmark.Suite) -> None:
+    for r in record.results:
+        if r.framework == "pytorch" and r.mode == "graph":
+            assert not r.supported and r.check_passed is None
+        else:
+            assert r.supported and r.check_passed, r.label
+            assert r.steady is not None and r.steady.count >= 3 and r.first_call_seconds is not None
+
+
+def test_the_record_was_made_on_a_machine_doing_nothing_else(record: benchmark.Suite) -> None:
+    """A busy machine makes two threads on two cores look slower than one: a record taken so says more about
+    the other work than about the frameworks (run ``python3 tasks.py benchmark`` again on a quiet machine)."""
+    cores = {r.settings.cpu for r in record.results}
+    assert len(cores) == 1  # one machine
+    for r in record.results:
+        assert r.settings.load_average is not None and r.settings.load_average < 1.5, (r.label, r.settings)
+        assert r.settings.intra_op_threads == r.threads
+        assert r.settings.tf32 in (False, None)

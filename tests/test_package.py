@@ -41,6 +41,7 @@ FRAMEWORK_FREE = {
     "twice.dense",
     "twice.determinism",
     "twice.devices",
+    "twice.distributed",
     "twice.embeddings",
     "twice.export",
     "twice.glue",
@@ -140,6 +141,7 @@ def test_the_old_module_names_are_gone(name: str) -> None:
         "twice_book.sphinx",
         "twice_book.side_by_side",
         "twice_book.figures",
+        "twice_book.benchmark",
         "twice_book.grading_worker",
     ],
 )
@@ -257,6 +259,7 @@ def test_every_module_has_a_docstring() -> None:
         "twice_book.sphinx",
         "twice_book.side_by_side",
         "twice_book.figures",
+        "twice_book.benchmark",
         "twice_book.grading_worker",
         "twice_book.grading_guard",
     }

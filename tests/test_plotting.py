@@ -1249,3 +1249,97 @@ def test_parity_gap_refuses_bad_input_before_drawing(
     with pytest.raises(ValueError, match=match):
         plot_parity_gap(losses, reference, **arguments)
     assert plt.get_fignums() == []
+
+
+# --- plot_benchmark_ratios and plot_scaling -----------------------------------------------------------------
+
+
+def _result(workload: str, framework: str, mode: str, threads: int, ms: float, size: int = 64) -> Any:
+    from twice.benchmark import Result, Settings, summarise
+
+    return Result(workload, size, framework, mode, threads, True, 0.1, (), summarise([ms / 1e3]), (), "", "",
+                  Settings.example())  # fmt: skip
+
+
+def test_benchmark_ratios_divide_by_the_baseline_per_workload_and_keep_the_framework_colours() -> None:
+    from twice.plotting import MODE_HATCHES, plot_benchmark_ratios
+
+    results = [
+        _result("matmul", "pytorch", "eager", 1, 4.0, size=1024),
+        _result("matmul", "pytorch", "eager", 1, 0.01, size=64),  # a smaller product: not drawn
+        _result("matmul", "tensorflow", "graph", 1, 2.0, size=1024),
+        _result("mlp", "pytorch", "eager", 1, 1.0),
+        _result("mlp", "tensorflow", "eager", 1, 10.0),
+        _result("mlp", "tensorflow", "graph", 1, 0.5),
+        _result("mlp", "pytorch", "compiled", 1, 2.0),
+        _result("mlp", "pytorch", "eager", 2, 3.0),
+    ]
+    axes = plot_benchmark_ratios(results, title="Steps")
+    assert [ax.get_title() for ax in axes] == ["1 thread", "2 threads"]
+    assert axes[0].figure._suptitle.get_text() == "Steps"
+    assert axes[0].get_yscale() == "log" and "baseline" in axes[0].get_ylabel()
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["matmul", "mlp"]
+    heights = {
+        container.get_label(): [round(float(p.get_height()), 3) for p in container.patches]
+        for container in axes[0].containers
+    }
+    assert heights == {
+        "TensorFlow eager": [10.0], "TensorFlow graph": [0.5, 0.5], "PyTorch eager": [1.0, 1.0],
+        "PyTorch compiled": [2.0],
+    }  # fmt: skip
+    for container in axes[0].containers:
+        framework = "tensorflow" if container.get_label().startswith("TensorFlow") else "pytorch"
+        mode = container.get_label().split()[-1]
+        for patch in container.patches:
+            assert mcolors.to_hex(patch.get_facecolor()) == mcolors.to_hex(FRAMEWORK_COLORS[framework])
+            assert (patch.get_hatch() or "") == MODE_HATCHES[mode]
+    # the 2-thread panel divides by the 1-thread baseline too: PyTorch eager at 2 threads is 3x slower
+    assert [round(float(p.get_height()), 3) for c in axes[1].containers for p in c.patches] == [3.0]
+    legend = axes[-1].get_legend()
+    assert legend is not None and len(legend.get_texts()) == 4
+    assert figure_text(axes[0].figure) == "<Figure: Steps>"
+
+
+def test_benchmark_ratios_refuse_what_they_cannot_draw() -> None:
+    from twice.plotting import plot_benchmark_ratios
+
+    with pytest.raises(ValueError, match="title"):
+        plot_benchmark_ratios([_result("mlp", "pytorch", "eager", 1, 1.0)], title="")
+    with pytest.raises(ValueError, match="no result of the baseline"):
+        plot_benchmark_ratios([_result("mlp", "tensorflow", "eager", 1, 1.0)], title="Steps")
+    assert plt.get_fignums() == []
+
+
+def test_scaling_draws_log_log_lines_in_the_framework_colours_and_the_peak_band() -> None:
+    from twice.plotting import plot_scaling
+
+    ax = plot_scaling(
+        [16, 256, 1024], {"TensorFlow": [0.1, 40.0, 60.0], "NumPy": [3.0, 70.0, 75.0]},
+        colors={"TensorFlow": "tf", "NumPy": "reference"}, title="Products", xlabel="n", ylabel="GFLOP/s",
+        band=(40.0, 80.0, "one core's peak"),
+    )  # fmt: skip
+    lines = _lines_by_label(ax)
+    assert mcolors.to_hex(lines["TensorFlow"].get_color()) == mcolors.to_hex(FRAMEWORK_COLORS["tensorflow"])
+    assert mcolors.to_hex(lines["NumPy"].get_color()) == mcolors.to_hex(FRAMEWORK_COLORS["reference"])
+    np.testing.assert_array_equal(np.asarray(lines["NumPy"].get_ydata(), dtype=float), [3.0, 70.0, 75.0])
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "n (log scale)" and ax.get_ylabel() == "GFLOP/s (log scale)"
+    assert ax.get_title() == "Products"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["TensorFlow", "NumPy", "one core's peak"]
+
+
+@pytest.mark.parametrize(
+    ("series", "colors", "match"),
+    [
+        ({}, {}, "at least one series"),
+        ({"a": [1.0]}, {"a": "tf"}, "expected 2 positive values"),
+        ({"a": [1.0, 0.0]}, {"a": "tf"}, "expected 2 positive values"),
+        ({"a": [1.0, 2.0]}, {}, "no colour"),
+        ({"a": [1.0, 2.0]}, {"a": "jax"}, "unknown framework"),
+    ],
+)
+def test_scaling_refuses_bad_series(series: Any, colors: Any, match: str) -> None:
+    from twice.plotting import plot_scaling
+
+    with pytest.raises(ValueError, match=match):
+        plot_scaling([8, 16], series, colors=colors, title="T", xlabel="x", ylabel="y")

@@ -17,7 +17,9 @@ data and the training-curve plot). The rest is organised by what a module is abo
 * :mod:`twice.backends` (Keras 3 run by another backend, in a fresh process), :mod:`twice.stopping` (early
   stopping's rule on a validation curve), :mod:`twice.benchmark` (chapter 6: one timing harness for both
   frameworks, each configuration in a fresh process), :mod:`twice.export` (chapter 6: the book's models exported
-  to a SavedModel, a torch.export program and ONNX, run back and in ONNX Runtime, and compared).
+  to a SavedModel, a torch.export program and ONNX, run back and in ONNX Runtime, and compared),
+  :mod:`twice.distributed` (chapter 6: data-parallel training with torch.distributed and tf.distribute on two CPU
+  workers, checked against one worker with the whole batch).
 
 Importing ``twice`` imports neither TensorFlow nor PyTorch; a framework is imported only inside the
 functions that take a ``framework`` argument or build a framework's model, when they are called
@@ -39,6 +41,7 @@ from . import (
     dense,
     determinism,
     devices,
+    distributed,
     embeddings,
     export,
     glue,
@@ -77,6 +80,7 @@ __all__ = [
     "dense",
     "determinism",
     "devices",
+    "distributed",
     "embeddings",
     "environment_report",
     "export",

@@ -742,6 +742,77 @@ class Suite:
     seconds: float
     peak: PeakEstimate | None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The suite as JSON-ready data (:meth:`from_dict` and :func:`load_suite` read it back)."""
+        return {
+            "results": [r.to_dict() for r in self.results],
+            "seconds": self.seconds,
+            "peak": None if self.peak is None else dataclasses.asdict(self.peak),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Suite:
+        """The suite that :meth:`to_dict` wrote."""
+        peak = data.get("peak")
+        return cls(
+            tuple(Result.from_dict(r) for r in data["results"]),
+            float(data["seconds"]),
+            None if peak is None else PeakEstimate(**peak),
+        )
+
+
+RECORD = Path(__file__).resolve().parent / "records" / "cpu.json"
+"""Where ``python3 tasks.py benchmark`` writes the whole suite's record, inside the package, so that a notebook
+opened on Colab (which installs the package) finds it too. Introduced in chapter 6.
+
+>>> RECORD.name, RECORD.parent.name
+('cpu.json', 'records')
+"""
+
+
+def save_suite(suite: Suite, path: str | os.PathLike[str] = RECORD) -> Path:
+    """Write ``suite`` to ``path`` as JSON, with the date and the command that made it; the path written.
+
+    A whole suite takes minutes (cold ``torch.compile`` above all), longer than a notebook may run, so the
+    chapter's notebooks read one such file, made by ``python3 tasks.py benchmark``, beside the smaller run
+    they do themselves. Introduced in chapter 6.
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = save_suite(Suite((), 1.5, None), os.path.join(folder, "suite.json"))
+    ...     load_suite(written)[0].seconds
+    1.5
+    """
+    if not isinstance(suite, Suite):
+        raise TypeError(f"suite must be a Suite, got {type(suite).__name__}")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "recorded": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": "python3 tasks.py benchmark",
+        **suite.to_dict(),
+    }
+    target.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return target
+
+
+def load_suite(path: str | os.PathLike[str] = RECORD) -> tuple[Suite, str]:
+    """The :class:`Suite` that :func:`save_suite` wrote, and the date it was recorded.
+
+    Introduced in chapter 6.
+
+    >>> load_suite("no/such/file.json")
+    Traceback (most recent call last):
+    FileNotFoundError: no benchmark record at no/such/file.json: make one with python3 tasks.py benchmark
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(
+            f"no benchmark record at {source}: make one with python3 tasks.py benchmark"
+        )
+    data = json.loads(source.read_text(encoding="utf-8"))
+    return Suite.from_dict(data), str(data.get("recorded", "unknown"))
+
 
 # ----------------------------------------------------------------------------------------------------------
 # The child process: one framework, one thread count
@@ -818,6 +889,45 @@ def _torch_model(workload: str) -> Any:
     return models.torch_position_classifier(
         sizes["vocab"], sizes["length"], sizes["dim"], sizes["heads"], sizes["hidden"], sizes["classes"]
     )
+
+
+def keras_model(workload: str, seed: int = 0) -> Any:
+    """The Keras model a workload trains, as its chapter builds it (dropout 0), holding
+    :func:`initial_weights`: the model the suite times, for a notebook to export or inspect.
+
+    Imports Keras. Introduced in chapter 6.
+
+    >>> keras_model("matmul")
+    Traceback (most recent call last):
+    ValueError: workload 'matmul' has no model, weights or labels; use one of the model workloads
+
+    Raises:
+        ValueError: for ``"matmul"`` or an unknown workload.
+    """
+    name = _model_workload(workload)
+    model = _keras_model(name)
+    model.set_weights(initial_weights(name, seed))
+    return model
+
+
+def torch_model(workload: str, seed: int = 0) -> Any:
+    """The PyTorch twin of :func:`keras_model`, holding the same numbers (:func:`torch_state`), in
+    evaluation mode. Imports PyTorch. Introduced in chapter 6.
+
+    >>> torch_model("matmul")
+    Traceback (most recent call last):
+    ValueError: workload 'matmul' has no model, weights or labels; use one of the model workloads
+
+    Raises:
+        ValueError: for ``"matmul"`` or an unknown workload.
+    """
+    import torch
+
+    name = _model_workload(workload)
+    model = _torch_model(name)
+    state = torch_state(name, initial_weights(name, seed))
+    model.load_state_dict({key: torch.from_numpy(value.copy()) for key, value in state.items()})
+    return model.eval()
 
 
 _OPTIMIZER = "plain SGD (lr={lr}, no momentum, no weight decay): {name}"
@@ -1363,6 +1473,7 @@ __all__ = [
     "FRAMEWORKS",
     "MODEL_SIZES",
     "MODES",
+    "RECORD",
     "WORKLOADS",
     "Options",
     "PeakEstimate",
@@ -1375,13 +1486,17 @@ __all__ = [
     "estimate_peak",
     "fingerprint",
     "initial_weights",
+    "keras_model",
+    "load_suite",
     "make_batch",
     "ratio_table",
     "results_table",
     "run_configuration",
     "run_suite",
+    "save_suite",
     "summarise",
     "time_calls",
+    "torch_model",
     "torch_state",
 ]
 

@@ -25,8 +25,11 @@ the functions import what they need when called. Introduced in chapter 6.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -72,6 +75,33 @@ ExportKind = Literal["saved_model", "keras", "exported_program", "onnx"]
 """The kinds of export :func:`export_kind` tells apart and :func:`load_export` runs. Introduced in chapter 6."""
 
 _ONNX_DTYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(float16)": np.float16}
+
+
+# What the converters print that says nothing about the model, silenced around their calls only: Keras'
+# tf2onnx shim tests `np.object` (a FutureWarning in NumPy 2), torch.export's pytree pickling warns about
+# `LeafSpec`, and PyTorch's ONNX exporter logs a warning for each torchvision operator it cannot register
+# because torchvision is not installed (the book does not need it).
+_NOISE = (
+    (FutureWarning, r"In the future `np.object` will be defined"),
+    (FutureWarning, r"`isinstance\(treespec, LeafSpec\)` is deprecated"),
+)
+_NOISY_LOGGERS = ("torch.onnx._internal.exporter._registration",)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in _NOISY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    with warnings.catch_warnings():
+        for category, message in _NOISE:
+            warnings.filterwarnings("ignore", message=message, category=category)
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
 
 
 def _path(value: object, name: str) -> Path:
@@ -121,9 +151,10 @@ def keras_to_saved_model(model: Any, folder: str | os.PathLike[str]) -> Path:
         ValueError: for a model that is not built or has more than one input.
     """
     path = _path(folder, "folder")
-    model.export(
-        str(path), format="tf_saved_model", verbose=False, input_signature=_keras_input_signature(model)
-    )
+    with _quiet():
+        model.export(
+            str(path), format="tf_saved_model", verbose=False, input_signature=_keras_input_signature(model)
+        )
     return path
 
 
@@ -154,7 +185,8 @@ def keras_to_onnx(model: Any, path: str | os.PathLike[str], *, opset: int = ONNX
     target = _suffixed(path, "path", ".onnx")
     opset = checks.integer(opset, "opset", minimum=7)
     signature = _keras_input_signature(model)
-    model.export(str(target), format="onnx", verbose=False, input_signature=signature, opset_version=opset)
+    with _quiet():
+        model.export(str(target), format="onnx", verbose=False, input_signature=signature, opset_version=opset)
     return target
 
 
@@ -211,8 +243,9 @@ def torch_to_exported_program(model: Any, example: object, path: str | os.PathLi
     target = _suffixed(path, "path", ".pt2")
     batch = _torch_example(torch, model, example)
     dynamic = ({0: torch.export.Dim("batch")},)
-    program = _in_eval_mode(model, lambda: torch.export.export(model, (batch,), dynamic_shapes=dynamic))
-    torch.export.save(program, target)
+    with _quiet():
+        program = _in_eval_mode(model, lambda: torch.export.export(model, (batch,), dynamic_shapes=dynamic))
+        torch.export.save(program, target)
     return target
 
 
@@ -270,7 +303,8 @@ def torch_to_onnx(
             input_names=[INPUT_NAME], output_names=["logits"], dynamic_axes=axes,
         )  # fmt: skip
 
-    _in_eval_mode(model, export)
+    with _quiet():
+        _in_eval_mode(model, export)
     return target
 
 
@@ -342,7 +376,8 @@ def load_export(path: str | os.PathLike[str]) -> Callable[[np.ndarray], np.ndarr
     if kind == "exported_program":
         import torch
 
-        module = torch.export.load(target).module()
+        with _quiet():
+            module = torch.export.load(target).module()
 
         def run_torch(batch: np.ndarray) -> np.ndarray:
             with torch.no_grad():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -860,3 +861,142 @@ def plot_parity_gap(
         ax.axhline(tolerance, color=BASELINE_COLOR, linestyle="--", linewidth=1.5, label=f"tolerance {tolerance:g}")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return _finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_scale=True)
+
+
+MODE_HATCHES: dict[str, str] = {"eager": "", "graph": "//", "compiled": "xx"}
+"""How the bars of :func:`plot_benchmark_ratios` tell a framework's modes apart: its colour, and a hatch per
+mode (none for eager). Introduced in chapter 6."""
+
+
+def plot_benchmark_ratios(
+    results: Sequence[Any],
+    *,
+    title: str,
+    baseline: tuple[str, str, int] = ("pytorch", "eager", 1),
+    threads: Sequence[int] = (1, 2),
+    axes: Any = None,
+) -> Any:
+    """Bars of each variant's median time per call divided by the baseline variant's, one panel per thread
+    count: a framework's colour, a hatch per mode (:data:`MODE_HATCHES`), a log scale with 1 marked.
+
+    ``results`` are :class:`twice.benchmark.Result` records of one run (measured in one run, so that the
+    ratios compare like with like); the matrix product is drawn at its largest size. Bars below 1 are faster
+    than the baseline (PyTorch eager on one thread by default). Variants that did not run or are not supported
+    (PyTorch has no graph mode) are left out. Returns the axes, one per thread count. Introduced in chapter 6.
+
+    >>> from twice.benchmark import Result, Settings, summarise
+    >>> def made_up(framework, mode, ms):
+    ...     return Result("mlp", 64, framework, mode, 1, True, 0.1, (), summarise([ms / 1e3]), (), "", "",
+    ...                   Settings.example())
+    >>> axes = plot_benchmark_ratios([made_up("pytorch", "eager", 2.0), made_up("tensorflow", "graph", 1.0)],
+    ...                              title="Steps", threads=(1,))
+    >>> [round(float(bar.get_height()), 2) for bar in axes[0].patches]  # TensorFlow first
+    [0.5, 1.0]
+
+    Raises:
+        ValueError: for no results, no baseline variant among them, or a missing title.
+    """
+    import matplotlib.pyplot as plt
+
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    counts = [checks.integer(t, "each of threads", minimum=1) for t in threads]
+    if not results or not counts:
+        raise ValueError("plot_benchmark_ratios needs results and at least one thread count")
+    supported = [r for r in results if r.supported and r.steady is not None and r.steady.median > 0]
+    largest = max((r.size for r in supported if r.workload == "matmul"), default=None)
+    supported = [r for r in supported if r.workload != "matmul" or r.size == largest]
+    base_framework, base_mode, base_threads = baseline
+    base = {
+        r.workload: r.steady.median
+        for r in supported
+        if (r.framework, r.mode, r.threads) == (checks.framework(base_framework), base_mode, base_threads)
+    }
+    if not base:
+        raise ValueError(f"no result of the baseline variant {baseline!r}")
+    workloads = [w for w in dict.fromkeys(r.workload for r in supported) if w in base]
+    variants = [
+        (framework, mode)
+        for framework in ("tensorflow", "pytorch")
+        for mode in MODE_HATCHES
+        if any((r.framework, r.mode) == (framework, mode) for r in supported)
+    ]
+    if axes is None:
+        _, axes = plt.subplots(1, len(counts), figsize=(4.2 * len(counts), 3.6), sharey=True, squeeze=False)
+        axes = list(axes[0])
+    width = 0.8 / max(1, len(variants))
+    for ax, count in zip(axes, counts):
+        by_key = {(r.workload, r.framework, r.mode): r for r in supported if r.threads == count}
+        for index, (framework, mode) in enumerate(variants):
+            positions, heights = [], []
+            for place, workload in enumerate(workloads):
+                r = by_key.get((workload, framework, mode))
+                if r is not None:
+                    positions.append(place + (index - (len(variants) - 1) / 2) * width)
+                    heights.append(r.steady.median / base[workload])
+            ax.bar(
+                positions, heights, width, color=FRAMEWORK_COLORS[framework], hatch=MODE_HATCHES[mode],
+                edgecolor="white", linewidth=0.5, label=f"{FRAMEWORK_LABELS[framework]} {mode}",
+            )  # fmt: skip
+        ax.axhline(1.0, color=BASELINE_COLOR, linestyle="--", linewidth=1.2)
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(workloads)), workloads)
+        ax.set_title(f"{count} thread{'s' if count != 1 else ''}")
+        ax.set_xlabel("Workload")
+        ax.grid(alpha=0.3, axis="y")
+    axes[0].set_ylabel("time / baseline (log scale)")
+    axes[-1].legend(fontsize=8)
+    axes[0].figure.suptitle(title)
+    return axes
+
+
+def plot_scaling(
+    x: Sequence[float],
+    series: Mapping[str, Sequence[float]],
+    *,
+    colors: Mapping[str, str],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    band: tuple[float, float, str] | None = None,
+    ax: Any = None,
+) -> Any:
+    """How a cost grows with a size: one line per series on log-log axes, in its framework's colour.
+
+    ``colors`` maps each series' label to ``"tensorflow"``, ``"pytorch"`` or ``"reference"`` (NumPy, black);
+    ``band`` ``(low, high, label)`` shades a range across the plot (a CPU's peak, say). Introduced in chapter 6,
+    for GFLOP/s against the size of a product and for milliseconds a step against the batch size.
+
+    >>> ax = plot_scaling([16, 64], {"PyTorch": [1.0, 9.0]}, colors={"PyTorch": "pytorch"}, title="Products",
+    ...                   xlabel="n", ylabel="GFLOP/s", band=(20.0, 40.0, "peak"))
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['PyTorch']
+
+    Raises:
+        ValueError: for no series, a series of another length than ``x`` or not positive, a label without a
+            colour, or a missing title.
+    """
+    import matplotlib.pyplot as plt
+
+    if not title:
+        raise ValueError("every figure in the book needs a title")
+    sizes = np.asarray(x, dtype=float)
+    if not series or sizes.ndim != 1 or sizes.size == 0 or not (sizes > 0).all():
+        raise ValueError("plot_scaling needs positive sizes x and at least one series")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for (label, values), marker in zip(series.items(), itertools.cycle("osD^")):
+        y = np.asarray(values, dtype=float)
+        if y.shape != sizes.shape or not (y > 0).all():
+            raise ValueError(f"{label}: expected {sizes.size} positive values, one per size, got {values!r}")
+        if label not in colors:
+            raise ValueError(f"{label}: no colour given (colors maps each label to a framework)")
+        key = colors[label]
+        color = FRAMEWORK_COLORS["reference" if key == "reference" else _framework_key(key)]
+        ax.plot(sizes, y, color=color, marker=marker, linewidth=2, label=label)
+    if band is not None:
+        low, high, band_label = band
+        ax.axhspan(low, high, color=BASELINE_COLOR, alpha=0.25, label=band_label)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel(f"{xlabel} (log scale)")
+    return _finish(ax, title=title, xlabel=f"{xlabel} (log scale)", ylabel=ylabel, log_scale=True)
