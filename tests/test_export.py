@@ -330,3 +330,21 @@ def test_importing_export_imports_no_framework_and_no_onnx() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_exporting_writes_no_warning_and_no_log(
+    keras: Any, torch: Any, tmp_path: Path, recwarn: pytest.WarningsRecorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A notebook cell that exports must not print the converters' noise (stderr in a committed output):
+    Keras' tf2onnx shim and torch.export's pytree warn (FutureWarning), PyTorch's ONNX exporter logs a line for
+    each torchvision operator it cannot register."""
+    from twice.export import keras_to_onnx, load_export, torch_to_exported_program, torch_to_onnx
+
+    x = np.ones((4, 3), dtype=np.float32)
+    keras_to_onnx(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), tmp_path / "k.onnx")
+    linear = torch.nn.Linear(3, 2)
+    torch_to_onnx(linear, x, tmp_path / "t.onnx")
+    load_export(torch_to_exported_program(linear, x, tmp_path / "t.pt2"))(x)
+    noisy = [w for w in recwarn if issubclass(w.category, FutureWarning)]
+    assert not noisy, [str(w.message) for w in noisy]
+    assert not [r for r in caplog.records if r.name.startswith("torch.onnx") and r.levelname == "WARNING"]
