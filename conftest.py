@@ -36,19 +36,13 @@ def pytest_collectstart(collector: Any) -> None:
         collector.skip_compare = tuple(collector.skip_compare) + VOLATILE_OUTPUTS
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _gpu_tests.update(item.nodeid for item in items if item.get_closest_marker("gpu"))
-    # `python3 tasks.py test` runs pytest-xdist with --dist loadgroup: every test of a module (and every cell
-    # of a notebook, which shares one kernel) runs on one worker, in order, as without xdist; the tests of
-    # the strict book build share one group, so that the book is built once, not once per worker.
-    for item in items:
-        if "strict_book" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("book"))
 
 
 def _note_skip(report: pytest.TestReport | pytest.CollectReport) -> None:
-    # Under xdist the controller did not collect: a report carries its test's markers among its keywords.
+    # Under pytest-xdist (the notebooks' run) the controller did not collect: a report carries its test's
+    # markers among its keywords.
     gpu = report.nodeid in _gpu_tests or "gpu" in getattr(report, "keywords", {})
     if report.skipped and not hasattr(report, "wasxfail") and not gpu:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

@@ -63,13 +63,32 @@ EXERCISES_BUILD = ROOT / "_build" / "exercises"
 # pick on their own, on any x86-64 machine with two or more cores. Trained weights then come out different
 # (tests/test_foreign_machine.py shows it), so a notebook output that depends on them cannot pass nbval by
 # luck: outputs recorded on one machine are tested as if on another. See "How verification works" in README.
+def _cpu_flags() -> set[str]:
+    """The CPU's feature flags (from /proc/cpuinfo; empty where there is none)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
+# TensorFlow turns its oneDNN kernels on by itself only on x86 CPUs with one of these (TensorFlow 2.9's release
+# notes: "CPUs with neural-network-focused hardware features such as AVX512_VNNI, AVX512_BF16, and AMX"): an
+# AVX2-only CPU (this book was tested on AMD EPYC ones) runs Eigen's kernels unless told otherwise.
+ONEDNN_BY_DEFAULT_FLAGS = frozenset({"avx512_vnni", "avx512_bf16", "avx_vnni", "amx_bf16", "amx_int8", "amx_tile"})
+TF_ONEDNN_BY_DEFAULT = bool(_cpu_flags() & ONEDNN_BY_DEFAULT_FLAGS)
+
 FOREIGN_MACHINE: dict[str, str] = {
     # One thread where there would be one per core: PyTorch's intra-op pool (and OpenMP in MKL, oneDNN).
     "OMP_NUM_THREADS": "1",
     # TensorFlow's intra-op pool, likewise (a notebook that sets its own thread count keeps it).
     "TF_NUM_INTRAOP_THREADS": "1",
-    # TensorFlow's oneDNN kernels off: Eigen's own kernels instead, on any CPU.
-    "TF_ENABLE_ONEDNN_OPTS": "0",
+    # TensorFlow's kernels the other way round from its own choice on this CPU: oneDNN's off where TensorFlow
+    # turns them on (Eigen's instead), on where it leaves them off.
+    "TF_ENABLE_ONEDNN_OPTS": "0" if TF_ONEDNN_BY_DEFAULT else "1",
     # oneDNN (PyTorch's convolutions) without AVX-512, where the CPU has it.
     "ONEDNN_MAX_CPU_ISA": "AVX2",
     # MKL (PyTorch's matrix products) on its SSE2-compatible code path instead of the CPU's best.
@@ -128,9 +147,11 @@ def native_env(env: dict[str, str]) -> dict[str, str]:
 
 
 NBVAL_OPTIONS = ("--nbval", "--nbval-current-env", "--nbval-cell-timeout=300")
-# pytest-xdist: one worker per core; a module's tests, a notebook's cells, and the tests of the one book build
-# stay together on one worker (conftest.py gives the latter their group).
-PARALLEL_OPTIONS = ("--numprocesses=auto", "--dist=loadgroup")
+# The notebooks run under nbval on every core (pytest-xdist; --dist loadscope keeps a notebook's cells on one
+# worker, in order, in one kernel): the foreign machine gives each kernel one thread, so one notebook leaves
+# the other cores idle. The tests then run one at a time: the grading tests grade side by side on every core
+# themselves, and their timeouts assume that nothing else competes.
+PARALLEL_OPTIONS = ("--numprocesses=auto", "--dist=loadscope")
 
 
 def test(*, quick: bool = False, native: bool = False, pytest_args: list[str] | None = None) -> None:
@@ -149,9 +170,10 @@ def test(*, quick: bool = False, native: bool = False, pytest_args: list[str] | 
     run(BIN / "mypy", env=env)  # what it checks: [tool.mypy] files in pyproject.toml
     run(BIN / "mypy", ROOT / "tests" / "conftest.py", env=env)  # excluded above: see pyproject.toml
     if quick:
-        run(PYTHON, "-m", "pytest", *PARALLEL_OPTIONS, "-m", "not book", env=env)  # no --nbval: no notebooks
+        run(PYTHON, "-m", "pytest", "-m", "not book", env=env)  # no --nbval: notebooks are not collected
     else:
-        run(PYTHON, "-m", "pytest", *PARALLEL_OPTIONS, *NBVAL_OPTIONS, env=env)
+        run(PYTHON, "-m", "pytest", *PARALLEL_OPTIONS, *NBVAL_OPTIONS, "chapters", env=env)
+        run(PYTHON, "-m", "pytest", "tests", env=env)
     print(f"all checks passed in {time.perf_counter() - started:.0f} s", flush=True)
 
 
