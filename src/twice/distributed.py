@@ -109,7 +109,7 @@ from typing import Any
 import numpy as np
 
 from . import checks
-from .benchmark import initial_weights, make_batch, time_calls, torch_state
+from .benchmark import _cpu_name, initial_weights, make_batch, time_calls, torch_state
 
 PARITY_TOLERANCE = 1e-6
 """The largest ``max |Δweight|`` between a data-parallel run and the single worker that counts as equal.
@@ -702,16 +702,6 @@ def _reply(
         parallel_step_seconds=parallel_seconds, allreduce_seconds=allreduce_seconds, wall_seconds=0.0,
         settings=settings,
     ).to_dict()  # fmt: skip
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _child_main() -> None:
