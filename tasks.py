@@ -149,9 +149,12 @@ def native_env(env: dict[str, str]) -> dict[str, str]:
 NBVAL_OPTIONS = ("--nbval", "--nbval-current-env", "--nbval-cell-timeout=300")
 # The notebooks run under nbval on every core (pytest-xdist; --dist loadscope keeps a notebook's cells on one
 # worker, in order, in one kernel): the foreign machine gives each kernel one thread, so one notebook leaves
-# the other cores idle. The tests then run one at a time: the grading tests grade side by side on every core
-# themselves, and their timeouts assume that nothing else competes.
+# the other cores idle. The tests of tests/ then run on every core too, a module's tests on one worker
+# (--dist loadfile: its module fixtures are made once), except those marked ``grading`` (tests/conftest.py),
+# which run last and alone: they grade side by side on every core themselves, and their timeouts assume that
+# nothing else competes.
 PARALLEL_OPTIONS = ("--numprocesses=auto", "--dist=loadscope")
+PARALLEL_TESTS_OPTIONS = ("--numprocesses=auto", "--dist=loadfile")
 
 
 def test(*, quick: bool = False, native: bool = False, pytest_args: list[str] | None = None) -> None:
@@ -173,7 +176,8 @@ def test(*, quick: bool = False, native: bool = False, pytest_args: list[str] | 
         run(PYTHON, "-m", "pytest", "-m", "not book", env=env)  # no --nbval: notebooks are not collected
     else:
         run(PYTHON, "-m", "pytest", *PARALLEL_OPTIONS, *NBVAL_OPTIONS, "chapters", env=env)
-        run(PYTHON, "-m", "pytest", "tests", env=env)
+        run(PYTHON, "-m", "pytest", *PARALLEL_TESTS_OPTIONS, "-m", "not grading", "tests", env=env)
+        run(PYTHON, "-m", "pytest", "-m", "grading", "tests", env=env)
     print(f"all checks passed in {time.perf_counter() - started:.0f} s", flush=True)
 
 
