@@ -686,10 +686,7 @@ def grade(
                 with lock:
                     on_result(found)
         finally:
-            # Before the slot's user runs the next sandbox, its killed processes must be gone; after Ctrl-C
-            # no sandbox follows, and waiting (up to 30 s, for processes that were sent SIGKILL and that
-            # the system has yet to reap) would only delay the exit.
-            if sandbox and os.geteuid() == 0 and not interrupted.is_set():
+            if sandbox and os.geteuid() == 0:
                 _wait_until_gone(SANDBOX_UID + slot)
             with lock:
                 slots.append(slot)
