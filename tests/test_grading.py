@@ -417,9 +417,16 @@ def test_ctrl_c_keeps_the_results_and_leaves_nothing_behind(batch: Batch, tmp_pa
     env = {**os.environ, "TMPDIR": str(scratch), marker: "1"}
     command: list[str | Path] = [sys.executable, "-m", "twice_book.exercises", "grade", "--csv", table]
     command += ["--timeout", "300"]
-    process = subprocess.Popen(
-        [*command, "--workers", "2", zip_path, solved, loop], env=env, stdout=subprocess.PIPE, text=True
-    )
+    # The grader must get SIGINT as a terminal's Ctrl-C gives it. A test run started in the background
+    # (nohup, `&` in a script) has SIGINT ignored, a child inherits that, and Python then installs no
+    # KeyboardInterrupt handler; a handled signal, by contrast, is reset to its default in the child.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [*command, "--workers", "2", zip_path, solved, loop], env=env, stdout=subprocess.PIPE, text=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, before)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(table.read_text().splitlines() if table.exists() else []) < 2:
         time.sleep(0.5)
